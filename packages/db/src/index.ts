@@ -1,0 +1,12 @@
+export {
+  createPool,
+  pingPool,
+  withTransaction,
+  quoteIdent,
+  type Pool,
+  type PoolClient,
+  type PoolOptions,
+  type Queryable,
+  type QueryResultRow,
+} from './pool.js';
+export { migrate, ensureDatabase, dropDatabase, type MigrateOptions } from './migrate.js';

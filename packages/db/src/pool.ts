@@ -1,0 +1,73 @@
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+export type QueryResultRow = pg.QueryResultRow;
+
+/** Anything that runs a query: the pool itself, or a transaction's client. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface PoolOptions {
+  url: string;
+  /** The service's own schema; first on the search path. */
+  schema?: string;
+  max?: number;
+  applicationName?: string;
+  connectionTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
+const INT8_OID = 20;
+const parseInt8 = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new Error(`bigint ${value} is beyond the safe integer range`);
+  return parsed;
+};
+
+/** A pg pool on the service's schema, with bigint read as number and bounded waits. */
+export function createPool(options: PoolOptions): pg.Pool {
+  const searchPath = options.schema ? `-c search_path=${quoteIdent(options.schema)},public` : undefined;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 20,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    statement_timeout: options.statementTimeoutMs ?? 60_000,
+    idleTimeoutMillis: 30_000,
+    options: searchPath,
+    types: {
+      getTypeParser: ((oid: number, format?: string): unknown =>
+        oid === INT8_OID && format !== 'binary' ? parseInt8 : (pg.types.getTypeParser(oid, format as 'text') as unknown)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its connection must not crash the process; the next
+  // checkout gets a fresh one.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function pingPool(pool: Queryable): Promise<void> {
+  await pool.query('SELECT 1');
+}
+
+/** Runs `fn` in a transaction on one client; commits when it resolves, rolls back when it throws. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,6 @@
+export { requestId, requestIdOf } from './request-id.js';
+export { errorMiddleware, notFound, type ErrorMapper, type ErrorMiddlewareOptions } from './error-middleware.js';
+export { validate } from './validate.js';
+export { healthRoutes, type ReadinessCheck, type HealthOptions } from './health.js';
+export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
+export { listen, onShutdownSignal, type ListenOptions, type RunningServer } from './server.js';

@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'winston';
+import { currentRequestContext } from './request-context.js';
+
+export interface AccessLogOptions {
+  /** Paths logged at debug instead of info (health checks, metrics scrapes). */
+  quietPaths?: readonly string[];
+}
+
+/**
+ * Writes exactly one `request completed` line per request, when the response finishes
+ * or the connection closes early. The query string is left out: it can carry
+ * credentials (presigned URLs, tokens).
+ */
+export function accessLog(logger: Logger, options: AccessLogOptions = {}) {
+  const quiet = new Set(options.quietPaths ?? ['/healthz', '/readyz', '/metrics']);
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const started = process.hrtime.bigint();
+    const context = currentRequestContext();
+    let logged = false;
+    const done = (): void => {
+      if (logged) return;
+      logged = true;
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const entry = {
+        requestId: context?.requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        bytesIn: Number(req.headers['content-length'] ?? 0) || req.socket.bytesRead,
+        bytesOut: Number(res.getHeader('content-length') ?? 0) || undefined,
+        userAgent: req.headers['user-agent'],
+        remoteAddr: req.socket.remoteAddress,
+        aborted: !res.writableFinished,
+        user: context?.user,
+      };
+      if (quiet.has(path)) logger.debug('request completed', entry);
+      else logger.info('request completed', entry);
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    next();
+  };
+}

@@ -1,0 +1,40 @@
+export {
+  MediaType,
+  manifestMediaTypes,
+  isIndexMediaType,
+  isImageManifestMediaType,
+  isNonDistributable,
+  emptyDescriptor,
+  normaliseMediaType,
+} from './media-types.js';
+export {
+  parseDigest,
+  isValidDigest,
+  looksLikeDigest,
+  isSupportedAlgorithm,
+  createDigester,
+  digestOf,
+  supportedAlgorithms,
+  InvalidDigestError,
+  type DigestAlgorithm,
+  type ParsedDigest,
+  type Digester,
+} from './digest.js';
+export {
+  REPOSITORY_NAME,
+  TAG,
+  MAX_REPOSITORY_NAME_LENGTH,
+  isValidRepositoryName,
+  isValidTag,
+  referrersTag,
+} from './reference.js';
+export {
+  parseManifest,
+  effectiveArtifactType,
+  ManifestInvalidError,
+  type Descriptor,
+  type Platform,
+  type ImageManifest,
+  type ImageIndex,
+  type ParsedManifest,
+} from './manifest.js';

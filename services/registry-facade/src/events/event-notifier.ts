@@ -1,0 +1,153 @@
+import type { Logger } from '@wharf/logging';
+import type { Secret } from '@wharf/config';
+import { Gauge, Counter, type Registry } from 'prom-client';
+import type { PgEventOutbox } from './event.repository.js';
+import { EVENTS_MEDIA_TYPE } from './registry-event.js';
+
+export interface EventNotifierOptions {
+  outbox: PgEventOutbox;
+  logger: Logger;
+  url: string;
+  secret: Secret;
+  timeoutMs: number;
+  batchSize: number;
+  /** Idle time between polls when nothing was due. */
+  pollIntervalMs: number;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  /** Undelivered events older than this are dropped (and counted). */
+  maxAgeMs: number;
+  metrics?: Registry;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+/**
+ * Delivers queued registry events to the receiver (core's `/service/notifications`) in
+ * distribution's envelope, with `Authorization: Harbor-Secret`. Any 2xx acknowledges a
+ * batch; anything else, a timeout or a refused connection reschedules it with exponential
+ * backoff. Delivery is at least once; every event carries a stable id.
+ */
+export class EventNotifier {
+  readonly #options: EventNotifierOptions;
+  readonly #fetch: typeof fetch;
+  readonly #now: () => Date;
+  readonly #delivered?: Counter;
+  readonly #failed?: Counter;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #failureStreak = 0;
+
+  constructor(options: EventNotifierOptions) {
+    this.#options = options;
+    this.#fetch = options.fetch ?? fetch;
+    this.#now = options.now ?? (() => new Date());
+    if (options.metrics) {
+      this.#delivered = new Counter({ name: 'registry_events_delivered_total', help: 'Registry events delivered', registers: [options.metrics] });
+      this.#failed = new Counter({ name: 'registry_event_deliveries_failed_total', help: 'Failed event delivery attempts', registers: [options.metrics] });
+      const outbox = options.outbox;
+      new Gauge({
+        name: 'registry_events_queued',
+        help: 'Registry events waiting for delivery',
+        registers: [options.metrics],
+        async collect() {
+          this.set(await outbox.depth());
+        },
+      });
+    }
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Asks the loop to look for due events now (after a write queued some). */
+  notify(): void {
+    this.#wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.#running = false;
+    this.notify();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    let lastSweep = 0;
+    while (this.#running) {
+      let delivered = 0;
+      try {
+        if (Date.now() - lastSweep > 60_000) {
+          lastSweep = Date.now();
+          const dropped = await this.#options.outbox.dropOlderThan(new Date(this.#now().getTime() - this.#options.maxAgeMs));
+          if (dropped > 0) this.#options.logger.error('undelivered registry events dropped after max age', { count: dropped });
+        }
+        delivered = await this.deliverDue();
+      } catch (error) {
+        this.#options.logger.warn('event delivery loop failed', { err: error });
+      }
+      if (delivered < this.#options.batchSize) await this.#sleep(this.#options.pollIntervalMs);
+    }
+  }
+
+  /** One round: claims due events, posts them, and acknowledges or reschedules. Returns the batch size. */
+  async deliverDue(): Promise<number> {
+    const { outbox, batchSize, timeoutMs } = this.#options;
+    const batch = await outbox.claimDue(batchSize, timeoutMs * 2 + 1000);
+    if (batch.length === 0) return 0;
+    const ids = batch.map((entry) => entry.id);
+    try {
+      const response = await this.#fetch(this.#options.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': EVENTS_MEDIA_TYPE,
+          Authorization: `Harbor-Secret ${this.#options.secret.reveal()}`,
+        },
+        body: JSON.stringify({ events: batch.map((entry) => entry.payload) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.status < 200 || response.status >= 300) throw new Error(`receiver answered ${response.status}`);
+      await outbox.delete(ids);
+      this.#delivered?.inc(batch.length);
+      if (this.#failureStreak > 0) this.#options.logger.info('event delivery recovered', { afterFailures: this.#failureStreak });
+      this.#failureStreak = 0;
+    } catch (error) {
+      this.#failed?.inc();
+      this.#failureStreak += 1;
+      const attempts = Math.max(...batch.map((entry) => entry.attempts));
+      const delay = this.#backoff(attempts);
+      await outbox.reschedule(ids, delay, (error as Error).message);
+      if (this.#failureStreak === 1 || this.#failureStreak % 20 === 0) {
+        this.#options.logger.warn('event delivery failed, will retry', {
+          err: error,
+          events: batch.length,
+          retryInMs: delay,
+          failures: this.#failureStreak,
+        });
+      }
+    }
+    return batch.length;
+  }
+
+  #backoff(attempts: number): number {
+    const base = Math.min(this.#options.maxBackoffMs, this.#options.minBackoffMs * 2 ** Math.min(attempts, 20));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    if (!this.#running) return;
+    await new Promise<void>((resolve) => {
+      this.#wake = () => {
+        clearTimeout(this.#timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      this.#timer = setTimeout(() => this.#wake?.(), ms);
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ApiError } from '@wharf/errors';
+import { requestIdOf } from '@wharf/http-kit';
+import { isValidRepositoryName } from '@wharf/oci';
+import type { Authenticator, Principal, Requirement } from '../auth/authenticator.js';
+import type { RequestOrigin } from '../events/registry-event.js';
+import { NameInvalidError } from '../repositories/repository.errors.js';
+
+export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RouteContext {
+  req: Request;
+  res: Response;
+  /** The repository name, checked against the spec's grammar ('' on `/v2/` and the catalog). */
+  name: string;
+  params: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  principal: Principal;
+  origin: RequestOrigin;
+}
+
+export interface Route {
+  /** Label for metrics and logs. */
+  id: string;
+  method: Method;
+  pattern: RegExp;
+  requirement: (name: string, query: URLSearchParams) => Requirement;
+  handle: (context: RouteContext) => Promise<void>;
+}
+
+export function route(
+  method: Method,
+  id: string,
+  pattern: RegExp,
+  requirement: Route['requirement'],
+  handle: Route['handle'],
+): Route {
+  return { id, method, pattern, requirement, handle };
+}
+
+/** The `/v2` paths, in the order they are tried (uploads before blobs). Names may contain `/`. */
+export const paths = {
+  base: /^\/v2\/?$/,
+  catalog: /^\/v2\/_catalog$/,
+  tags: /^\/v2\/(?<name>.+)\/tags\/list$/,
+  manifest: /^\/v2\/(?<name>.+)\/manifests\/(?<reference>[^/]+)$/,
+  uploads: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/,
+  upload: /^\/v2\/(?<name>.+)\/blobs\/uploads\/(?<uuid>[^/]+)$/,
+  blob: /^\/v2\/(?<name>.+)\/blobs\/(?<digest>[^/]+)$/,
+  referrers: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/,
+} as const;
+
+export interface V2RouterDeps {
+  routes: readonly Route[];
+  authenticator: Authenticator;
+}
+
+/**
+ * Dispatches `/v2` requests through the route table: match the path (405 with `Allow` when
+ * only the method is wrong), check the repository name, authorise the route's requirement,
+ * then run the handler. Every answer carries `Docker-Distribution-API-Version`.
+ */
+export function v2Router(deps: V2RouterDeps) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const path = req.path;
+    if (path !== '/v2' && !path.startsWith('/v2/')) {
+      next();
+      return;
+    }
+    res.set('Docker-Distribution-API-Version', 'registry/2.0');
+    const allowed = new Set<string>();
+    for (const candidate of deps.routes) {
+      const match = candidate.pattern.exec(path);
+      if (!match) continue;
+      if (candidate.method !== req.method) {
+        allowed.add(candidate.method);
+        continue;
+      }
+      res.locals.routeId = candidate.id;
+      const params = { ...match.groups } as Record<string, string>;
+      const name = params.name ?? '';
+      if (name && !isValidRepositoryName(name)) throw new NameInvalidError(name);
+      const query = new URL(req.originalUrl, 'http://registry.invalid').searchParams;
+      const principal = await deps.authenticator.authenticate(req.headers.authorization, candidate.requirement(name, query));
+      await candidate.handle({ req, res, name, params, query, principal, origin: originOf(req, res, principal) });
+      return;
+    }
+    if (allowed.size > 0) {
+      res.set('Allow', [...allowed].join(', '));
+      throw new ApiError('UNSUPPORTED', { message: `${req.method} is not supported on ${path}` });
+    }
+    next();
+  };
+}
+
+function originOf(req: Request, res: Response, principal: Principal): RequestOrigin {
+  return {
+    requestId: requestIdOf(res),
+    addr: req.ip ?? req.socket.remoteAddress ?? '',
+    host: req.host ?? '',
+    method: req.method,
+    userAgent: req.get('user-agent') ?? '',
+    actor: principal.subject,
+    baseUrl: `${req.protocol}://${req.host ?? 'localhost'}`,
+  };
+}
+
+/** True when the request carries a body (a length above zero, or chunked encoding). */
+export function hasBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return Number(req.headers['content-length'] ?? 0) > 0;
+}
