@@ -6,15 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '@wharf/auth-token';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { createPool, migrate, pingPool } from '@wharf/db';
-import { createMetrics, listen, onShutdownSignal } from '@wharf/http-kit';
-import { createLogger } from '@wharf/logging';
+import { createMetrics, listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { createLogger, type Logger } from '@wharf/logging';
+import type { Express } from 'express';
 import { createApp, routeLabel } from './app.js';
 import { createTokenAuthenticator, openAccess } from './auth/authenticator.js';
 import { PgBlobRepository } from './blobs/blob.repository.js';
 import { BlobService } from './blobs/blob.service.js';
 import { PgCatalogRepository } from './catalog/catalog.repository.js';
 import { CatalogService } from './catalog/catalog.service.js';
-import { configSchema } from './config.js';
+import { configSchema, type Config } from './config.js';
 import { EventNotifier } from './events/event-notifier.js';
 import { PgEventOutbox } from './events/event.repository.js';
 import { EventService } from './events/event.service.js';
@@ -31,20 +32,19 @@ import { UploadService } from './uploads/upload.service.js';
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
 
-/** The composition root: config → logger → infrastructure → repositories → services → app → listen. */
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(configSchema, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`registry-facade: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+export interface Registry {
+  app: Express;
+  logger: Logger;
+  uploads: UploadService;
+  /** Listens, and starts event delivery and the upload purge. */
+  start(): Promise<RunningServer>;
+  /** Stops accepting requests, lets in-flight ones finish, stops background work, closes the pool. */
+  close(): Promise<void>;
+}
 
-  const logger = createLogger({ service: 'registry-facade', level: config.log.level, format: config.log.format });
+/** The composition root: config → logger → infrastructure → repositories → services → app. */
+export async function createRegistry(config: Config, options: { logger?: Logger } = {}): Promise<Registry> {
+  const logger = options.logger ?? createLogger({ service: 'registry-facade', level: config.log.level, format: config.log.format });
   logger.debug('configuration loaded', { config });
 
   if (config.db.migrate) {
@@ -121,35 +121,63 @@ async function main(): Promise<void> {
     },
   });
 
-  notifier?.start();
-  const purge = setInterval(() => {
-    uploads.purgeExpired().catch((error: unknown) => logger.warn('upload purge failed', { err: error }));
-  }, config.uploads.purgeIntervalMs);
-  purge.unref();
-
-  const server = await listen(app, { host: config.http.host, port: config.http.port, logger });
-  logger.info('registry-facade started', {
-    url: server.url,
-    storage: config.storage.driver,
-    auth: config.auth.mode,
-    notifications: config.notifications?.url ?? null,
-  });
-
-  onShutdownSignal(
+  let server: RunningServer | undefined;
+  let purge: NodeJS.Timeout | undefined;
+  return {
+    app,
     logger,
-    async () => {
+    uploads,
+    async start() {
+      notifier?.start();
+      purge = setInterval(() => {
+        uploads.purgeExpired().catch((error: unknown) => logger.warn('upload purge failed', { err: error }));
+      }, config.uploads.purgeIntervalMs);
+      purge.unref();
+      server = await listen(app, { host: config.http.host, port: config.http.port, logger });
+      logger.info('registry-facade started', {
+        url: server.url,
+        storage: config.storage.driver,
+        auth: config.auth.mode,
+        notifications: config.notifications?.url ?? null,
+      });
+      return server;
+    },
+    async close() {
       shuttingDown = true;
       clearInterval(purge);
-      await server.close(config.shutdownTimeoutMs);
+      await server?.close(config.shutdownTimeoutMs);
       await notifier?.close();
       await pool.end();
-      logger.info('registry-facade stopped');
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(configSchema, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`registry-facade: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const registry = await createRegistry(config);
+  await registry.start();
+  onShutdownSignal(
+    registry.logger,
+    async () => {
+      await registry.close();
+      registry.logger.info('registry-facade stopped');
     },
     config.shutdownTimeoutMs + 5000,
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`registry-facade failed to start: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+if (import.meta.main) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`registry-facade failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,16 @@
+export { createTestDatabase, type TestDatabase } from './postgres.js';
+export { createTestRedisNamespace, type TestRedisNamespace } from './redis.js';
+export { createTestVhost, type TestVhost } from './rabbitmq.js';
+export { freePort } from './free-port.js';
+export {
+  createTestImage,
+  createTestIndex,
+  createTestArtifact,
+  writeOciLayout,
+  blobOf,
+  type TestBlob,
+  type TestImage,
+  type TestImageOptions,
+} from './oci-images.js';
+export { TestRegistryClient, type RegistryResponse } from './registry-client.js';
+export { createTestTokenIssuer, type TestTokenIssuer, type TokenOptions } from './tokens.js';

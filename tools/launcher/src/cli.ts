@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureDebianTools } from './debian-packages.js';
+import { endpointOf, ensureInfrastructure } from './infrastructure.js';
+import { startStack } from './stack.js';
+import { testTools } from './test-tools.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const say = (line: string): void => void process.stdout.write(`wharf: ${line}\n`);
+
+const defaults = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/wharf',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+};
+
+function setting(name: keyof typeof defaults): string {
+  return process.env[name] || defaults[name];
+}
+
+async function start(): Promise<void> {
+  const databaseUrl = setting('DATABASE_URL');
+  await ensureInfrastructure([endpointOf('postgres', databaseUrl)], say);
+  const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
+  const registryPort = Number(process.env.REGISTRY_HTTP_PORT || 5000);
+  say(`data in ${dataDir}, metadata in ${databaseUrl.replace(/\/\/[^@/]*@/, '//')}`);
+  const stack = await startStack({
+    rootDir: ROOT,
+    dataDir,
+    databaseUrl,
+    registryPort,
+    env: { LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' },
+  });
+  say(`ready: the registry is at ${stack.registryUrl} (try: curl ${stack.registryUrl}/v2/)`);
+  say('press Ctrl-C to stop');
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping');
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // A service that dies on its own takes the stack down with a message.
+  for (const service of stack.services) {
+    void service.exited.then((status) => {
+      if (stopping) return;
+      say(`${service.name} exited (${status}); stopping the stack`);
+      stop();
+    });
+  }
+}
+
+async function prepareTest(): Promise<void> {
+  ensureDebianTools(testTools, say);
+  await ensureInfrastructure(
+    [
+      endpointOf('postgres', setting('DATABASE_URL')),
+      endpointOf('redis', setting('REDIS_URL')),
+      endpointOf('rabbitmq', setting('AMQP_URL')),
+    ],
+    say,
+  );
+}
+
+const { positionals } = parseArgs({ allowPositionals: true, options: {} });
+const commands: Record<string, () => Promise<void>> = { start, 'prepare-test': prepareTest };
+const command = commands[positionals[0] ?? ''];
+if (!command) {
+  process.stderr.write('usage: wharf <start|prepare-test>\n');
+  process.exit(2);
+}
+command().catch((error: unknown) => {
+  process.stderr.write(`wharf: ${(error as Error).message}\n`);
+  process.exit(1);
+});

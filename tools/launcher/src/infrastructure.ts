@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { readdirSync } from 'node:fs';
+
+export type InfrastructureName = 'postgres' | 'redis' | 'rabbitmq';
+
+export interface Endpoint {
+  name: InfrastructureName;
+  host: string;
+  port: number;
+}
+
+/** Thrown when a server the suite needs is down and cannot be started here; the message says what to do. */
+export class InfrastructureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InfrastructureError';
+  }
+}
+
+export function endpointOf(name: InfrastructureName, url: string): Endpoint {
+  const parsed = new URL(url);
+  const defaults: Record<InfrastructureName, number> = { postgres: 5432, redis: 6379, rabbitmq: 5672 };
+  return { name, host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || defaults[name]) };
+}
+
+/** True when something accepts TCP connections at the endpoint. */
+export function isReachable(endpoint: Endpoint, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: endpoint.host, port: endpoint.port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function run(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+  return result.status === 0;
+}
+
+/** How to start each server when it is installed on this machine but stopped (Debian packages). */
+const localStarters: Record<InfrastructureName, { installed: () => boolean; start: () => boolean; install: string }> = {
+  postgres: {
+    installed: () => commandExists('pg_ctlcluster') && listVersions().length > 0,
+    start: () => listVersions().some((version) => run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'])),
+    install: 'apt-get install postgresql',
+  },
+  redis: {
+    installed: () => commandExists('redis-server'),
+    start: () =>
+      run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/wharf.log']) ||
+      run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no']),
+    install: 'apt-get install redis-server',
+  },
+  rabbitmq: {
+    installed: () => commandExists('rabbitmq-server'),
+    start: () => run('rabbitmq-server', ['-detached']),
+    install: 'apt-get install rabbitmq-server',
+  },
+};
+
+function listVersions(): string[] {
+  try {
+    return readdirSync('/etc/postgresql');
+  } catch {
+    return [];
+  }
+}
+
+/** Images used when a Docker engine is the only way to get a server. */
+const containers: Record<InfrastructureName, { image: string; args: string[] }> = {
+  postgres: { image: 'postgres:17', args: ['-e', 'POSTGRES_HOST_AUTH_METHOD=trust', '-p', '127.0.0.1:5432:5432'] },
+  redis: { image: 'redis:7', args: ['-p', '127.0.0.1:6379:6379'] },
+  rabbitmq: { image: 'rabbitmq:4', args: ['-p', '127.0.0.1:5672:5672'] },
+};
+
+function dockerEngineRunning(): boolean {
+  return commandExists('docker') && spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+async function waitUntilReachable(endpoint: Endpoint, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await isReachable(endpoint)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+/**
+ * Makes sure every endpoint answers: a server that is down is started from the local
+ * installation when there is one, else in a container when a Docker engine runs; otherwise
+ * this throws, naming what is missing and how to get it.
+ */
+export async function ensureInfrastructure(endpoints: readonly Endpoint[], report: (line: string) => void): Promise<void> {
+  for (const endpoint of endpoints) {
+    if (await isReachable(endpoint)) continue;
+    const local = localStarters[endpoint.name];
+    const where = `${endpoint.host}:${endpoint.port}`;
+    const isLocalHost = ['127.0.0.1', 'localhost', '::1'].includes(endpoint.host);
+    if (!isLocalHost) {
+      throw new InfrastructureError(`${endpoint.name} at ${where} does not answer; it is not on this machine, so start it where it runs`);
+    }
+    if (local.installed()) {
+      report(`starting the local ${endpoint.name} (${where})`);
+      local.start();
+    } else if (dockerEngineRunning()) {
+      const container = containers[endpoint.name];
+      report(`starting ${endpoint.name} in a container from ${container.image} (${where})`);
+      run('docker', ['rm', '-f', `wharf-${endpoint.name}`]);
+      run('docker', ['run', '-d', '--name', `wharf-${endpoint.name}`, ...container.args, container.image]);
+    } else {
+      throw new InfrastructureError(
+        `${endpoint.name} is not running at ${where}, is not installed, and no Docker engine runs here: ` +
+          `install it (${local.install}) or start a Docker engine, then run the command again`,
+      );
+    }
+    if (!(await waitUntilReachable(endpoint, 90_000))) {
+      throw new InfrastructureError(`${endpoint.name} did not come up at ${where} within 90 s`);
+    }
+  }
+}
