@@ -98,8 +98,8 @@ export default tseslint.config(
     },
   },
   {
-    // Composition roots, CLIs, scripts and tests may read the environment.
-    files: ['**/src/main.ts', 'tools/*/src/cli.ts', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**', 'packages/testing/**'],
+    // Composition roots, the launcher (which starts processes), scripts and tests may read the environment.
+    files: ['**/src/main.ts', 'tools/*/src/**', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**', 'packages/testing/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
