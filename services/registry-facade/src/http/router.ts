@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '@wharf/errors';
 import { requestIdOf } from '@wharf/http-kit';
 import { isValidRepositoryName } from '@wharf/oci';
+import { AuthChallengeError } from '../auth/auth.errors.js';
 import type { Authenticator, Principal, Requirement } from '../auth/authenticator.js';
 import type { RequestOrigin } from '../events/registry-event.js';
 import { NameInvalidError } from '../repositories/repository.errors.js';
@@ -80,8 +81,14 @@ export function v2Router(deps: V2RouterDeps) {
       const params = { ...match.groups } as Record<string, string>;
       const name = params.name ?? '';
       if (name && !isValidRepositoryName(name)) throw new NameInvalidError(name);
-      const query = new URL(req.originalUrl, 'http://registry.invalid').searchParams;
-      const principal = await deps.authenticator.authenticate(req.headers.authorization, candidate.requirement(name, query));
+      const query = parseQuery(req.originalUrl);
+      let principal: Principal;
+      try {
+        principal = await deps.authenticator.authenticate(req.headers.authorization, candidate.requirement(name, query));
+      } catch (error) {
+        if (error instanceof AuthChallengeError) res.set('WWW-Authenticate', error.challenge);
+        throw error;
+      }
       await candidate.handle({ req, res, name, params, query, principal, origin: originOf(req, res, principal) });
       return;
     }
@@ -109,4 +116,30 @@ function originOf(req: Request, res: Response, principal: Principal): RequestOri
 export function hasBody(req: Request): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   return Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * The query parameters, percent-decoded as RFC 3986 says (a `+` stays a `+`: media types
+ * such as `application/vnd.oci.image.config.v1+json` and digest algorithms contain it).
+ */
+export function parseQuery(url: string): URLSearchParams {
+  const params = new URLSearchParams();
+  const start = url.indexOf('?');
+  if (start < 0) return params;
+  for (const pair of url.slice(start + 1).split('&')) {
+    if (!pair) continue;
+    const separator = pair.indexOf('=');
+    const key = separator < 0 ? pair : pair.slice(0, separator);
+    const value = separator < 0 ? '' : pair.slice(separator + 1);
+    params.append(decode(key), decode(value));
+  }
+  return params;
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
