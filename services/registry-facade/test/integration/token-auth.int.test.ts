@@ -123,3 +123,39 @@ describe('token authentication (REGISTRY_AUTH_MODE=token)', () => {
     expect((await registry.client.request('GET', '/readyz')).status).toBe(200);
   });
 });
+
+describe('token keys from a JWKS URL', () => {
+  it('verifies tokens with keys fetched from the JWKS endpoint, and answers 503 while it cannot be reached', async () => {
+    const { createServer } = await import('node:http');
+    const { publicJwk } = await import('@wharf/auth-token');
+    const { freePort } = await import('@wharf/testing');
+    const issuer = await createTestTokenIssuer();
+    const jwks = JSON.stringify({ keys: [await publicJwk(issuer.key)] });
+    const port = await freePort();
+    const server = createServer((_req, res) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end(jwks));
+    const deadPort = await freePort();
+
+    const registry = await startRegistry({
+      REGISTRY_AUTH_MODE: 'token',
+      REGISTRY_AUTH_TOKEN_REALM: REALM,
+      REGISTRY_AUTH_TOKEN_JWKS_URL: `http://127.0.0.1:${port}/service/keys`,
+    });
+    const unreachable = await startRegistry({
+      REGISTRY_AUTH_MODE: 'token',
+      REGISTRY_AUTH_TOKEN_REALM: REALM,
+      REGISTRY_AUTH_TOKEN_JWKS_URL: `http://127.0.0.1:${deadPort}/service/keys`,
+    });
+    try {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      const token = await issuer.token('repository:team/app:pull');
+      expect((await registry.client.withToken(token).request('GET', '/v2/')).status).toBe(200);
+      const down = await unreachable.client.withToken(token).request('GET', '/v2/');
+      expect(down.status).toBe(503);
+      expect(firstError(down.body).code).toBe('UNAVAILABLE');
+    } finally {
+      server.close();
+      await registry.stop();
+      await unreachable.stop();
+    }
+  });
+});
