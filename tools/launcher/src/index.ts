@@ -3,3 +3,4 @@ export { ensureDebianTools, MissingToolsError, type DebianTool } from './debian-
 export { startServiceProcess, ServiceStartError, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 export { startStack, type StackOptions, type RunningStack } from './stack.js';
 export { testTools } from './test-tools.js';
+export { serviceNodeOptions } from './node-options.js';

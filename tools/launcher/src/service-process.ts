@@ -7,6 +7,8 @@ export interface ServiceProcessOptions {
   name: string;
   /** The service's compiled entry point (`services/<name>/dist/main.js`). */
   entry: string;
+  /** Options for Node itself, before the entry point (see node-options.ts). */
+  nodeArgs?: readonly string[];
   env: NodeJS.ProcessEnv;
   /** Polled until it answers 200. */
   readyUrl: string;
@@ -36,7 +38,7 @@ export class ServiceStartError extends Error {
 
 /** Starts a service with the running Node and waits until its readiness URL answers 200. */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [options.entry], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = createWriteStream(options.logFile, { flags: 'a' });

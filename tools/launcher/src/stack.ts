@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ensureDatabase } from '@wharf/db';
+import { serviceNodeOptions } from './node-options.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 export interface StackOptions {
@@ -33,6 +34,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await startServiceProcess({
         name: 'registry-facade',
         entry: join(options.rootDir, 'services/registry-facade/dist/main.js'),
+        nodeArgs: serviceNodeOptions['registry-facade'],
         readyUrl: `${registryUrl}/readyz`,
         logFile: options.logDir ? join(options.logDir, 'registry-facade.log') : undefined,
         env: {

@@ -34,11 +34,6 @@ export class PgBlobRepository {
     return new Map(result.rows.map((row) => [row.digest, row.size]));
   }
 
-  /** Records that storage holds `digest` (idempotent). */
-  async record(digest: string, size: number): Promise<void> {
-    await this.#pool.query('INSERT INTO blob (digest, size) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [digest, size]);
-  }
-
   /** Records `digest` (when given its size) and lets `repository` serve it, in one transaction. */
   async link(repository: string, digest: string, size?: number): Promise<void> {
     await withTransaction(this.#pool, async (tx) => {

@@ -71,10 +71,12 @@ export class BlobService {
     await this.#deps.blobs.link(repository, digest, size);
   }
 
-  /** Stores small verified content (a manifest) under its digest, without linking it anywhere. */
+  /**
+   * Writes small verified content (a manifest) under its digest. The caller records it
+   * (the manifest repository does, in the transaction that stores the manifest).
+   */
   async storeContent(digest: string, content: Uint8Array): Promise<void> {
     await this.#deps.storage.putContent(blobDataPath(digest), content);
-    await this.#deps.blobs.record(digest, content.byteLength);
   }
 
   /** Reads small content stored with `storeContent`. */

@@ -82,10 +82,12 @@ export class PgManifestRepository {
     return new Map(result.rows.map((row) => [row.digest, toRecord(row)]));
   }
 
-  /** Stores the manifest, its references and tags (moving tags that pointed elsewhere), and its events. */
+  /** Records the manifest's content, stores the manifest, its references and tags (moving tags that pointed elsewhere), and its events. */
   async save(manifest: NewManifest, events: readonly RegistryEvent[]): Promise<void> {
     await withTransaction(this.#pool, async (tx) => {
       const repositoryId = await ensureRepositoryId(tx, manifest.repository);
+      // The manifest's bytes are a blob of the store (written before this transaction).
+      await tx.query('INSERT INTO blob (digest, size) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [manifest.digest, manifest.size]);
       await tx.query(
         `INSERT INTO manifest (repository_id, digest, media_type, size, artifact_type, subject_digest, annotations)
          VALUES ($1, $2, $3, $4, $5, $6, $7)

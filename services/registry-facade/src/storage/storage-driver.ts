@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * The port every blob store implements, shaped after distribution's StorageDriver so that
@@ -95,4 +95,16 @@ export class UnsupportedOperationError extends Error {
     super(`operation not supported by this storage driver: ${operation}`);
     this.name = 'UnsupportedOperationError';
   }
+}
+
+/**
+ * A reader stream that can also write itself straight into a destination through a few
+ * reused buffers (no allocation, no garbage per chunk). Consumes the stream.
+ */
+export interface DirectReadable extends Readable {
+  pipeInto(destination: Writable): Promise<void>;
+}
+
+export function isDirectReadable(stream: Readable): stream is DirectReadable {
+  return typeof (stream as Partial<DirectReadable>).pipeInto === 'function';
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { digestOf } from '@wharf/oci';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstError, startRegistry, type RegistryUnderTest } from './harness.js';
@@ -62,6 +64,30 @@ describe('blobs: HEAD, GET with Range, DELETE', () => {
     const response = await registry.client.request('GET', `/v2/library/blobs/blobs/${bad}`);
     expect(response.status).toBe(400);
     expect(firstError(response.body).code).toBe('DIGEST_INVALID');
+  });
+
+  it('releases everything when a client hangs up mid-download, and keeps serving', async () => {
+    const large = randomBytes(24 * 1024 * 1024);
+    const largeDigest = digestOf(large);
+    await registry.client.pushBlob('library/blobs', { bytes: large, digest: largeDigest });
+    const openFiles = async () => (await readdir('/proc/self/fd')).length;
+    const before = await openFiles();
+    for (let i = 0; i < 5; i += 1) {
+      await new Promise<void>((resolve) => {
+        const { hostname, port } = new URL(registry.url);
+        const req = httpRequest({ host: hostname, port, path: `/v2/library/blobs/blobs/${largeDigest}` }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.end();
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await openFiles()).toBeLessThanOrEqual(before + 2);
+    const whole = await registry.client.request('GET', `/v2/library/blobs/blobs/${largeDigest}`);
+    expect(digestOf(whole.body)).toBe(largeDigest);
   });
 
   it('deletes a blob from a repository with 202, after which it is unknown there', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServiceProcess, type ServiceProcess } from '@wharf/launcher';
+import { serviceNodeOptions, startServiceProcess, type ServiceProcess } from '@wharf/launcher';
 import { createTestDatabase, freePort, TestRegistryClient, type TestDatabase } from '@wharf/testing';
 
 const ENTRY = join(dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
@@ -32,6 +32,7 @@ export async function facadeProcess(env: Record<string, string> = {}): Promise<F
     process_ = await startServiceProcess({
       name: 'registry-facade',
       entry: ENTRY,
+      nodeArgs: serviceNodeOptions['registry-facade'],
       readyUrl: `${url}/readyz`,
       logFile,
       env: {

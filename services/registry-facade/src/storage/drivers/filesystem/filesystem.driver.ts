@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import {
   InvalidOffsetError,
   InvalidPathError,
   PathNotFoundError,
+  type DirectReadable,
   type FileInfo,
   type FileWriter,
   type StorageDriver,
@@ -83,7 +84,7 @@ export class FilesystemDriver implements StorageDriver {
     if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
     const length = Math.min(range.length ?? size - offset, size - offset);
     if (length <= 0) return Readable.from([]);
-    return createReadStream(this.#full(path), { start: offset, end: offset + length - 1, highWaterMark: READ_CHUNK });
+    return new FileRangeReadable(this.#full(path), offset, length);
   }
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {
@@ -211,6 +212,84 @@ class FilesystemWriter implements FileWriter {
     this.#closed = true;
     await this.#handle.close();
   }
+}
+
+/**
+ * A byte range of a file. Read as a stream it allocates a buffer per chunk like any file
+ * stream; `pipeInto` instead cycles two buffers, refilling one only once the destination
+ * has taken its previous content, so serving a blob makes no garbage and no page faults.
+ */
+class FileRangeReadable extends Readable implements DirectReadable {
+  readonly #path: string;
+  readonly #end: number;
+  #position: number;
+  #handle: Promise<FileHandle> | undefined;
+
+  constructor(path: string, offset: number, length: number) {
+    super({ highWaterMark: READ_CHUNK });
+    this.#path = path;
+    this.#position = offset;
+    this.#end = offset + length;
+  }
+
+  /** Reads the next part of the range into `buffer`; null at the end. */
+  async #next(buffer: Buffer): Promise<Buffer | null> {
+    const length = Math.min(buffer.byteLength, this.#end - this.#position);
+    if (length <= 0) return null;
+    this.#handle ??= open(this.#path, 'r');
+    const { bytesRead } = await (await this.#handle).read(buffer, 0, length, this.#position);
+    if (bytesRead === 0) throw new Error(`${this.#path} ended ${this.#end - this.#position} bytes early`);
+    this.#position += bytesRead;
+    return buffer.subarray(0, bytesRead);
+  }
+
+  override _read(): void {
+    this.#next(Buffer.allocUnsafeSlow(READ_CHUNK)).then(
+      (chunk) => this.push(chunk),
+      (error: Error) => this.destroy(error),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (!handle) return callback(error);
+    handle.then((h) => h.close()).then(
+      () => callback(error),
+      (closeError: Error) => callback(error ?? closeError),
+    );
+  }
+
+  async pipeInto(destination: Writable): Promise<void> {
+    const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK), Buffer.allocUnsafeSlow(READ_CHUNK)];
+    const written: Promise<void>[] = buffers.map(() => Promise.resolve());
+    // A destination closed early (the client went away) may never call back pending writes.
+    const closedEarly = new Promise<never>((_, reject) => {
+      destination.once('close', () => reject(Object.assign(new Error('destination closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
+    });
+    closedEarly.catch(() => undefined);
+    try {
+      for (let i = 0; ; i = (i + 1) % buffers.length) {
+        await Promise.race([written[i], closedEarly]); // the buffer is free once the destination took its last content
+        const chunk = await this.#next(buffers[i]!);
+        if (chunk === null) break;
+        const pending = writeChunk(destination, chunk);
+        pending.catch(() => undefined);
+        written[i] = pending;
+      }
+      await Promise.race([Promise.all(written), closedEarly]);
+      destination.end();
+      await finished(destination);
+    } finally {
+      this.destroy();
+    }
+  }
+}
+
+function writeChunk(destination: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    destination.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 export function createFilesystemDriver(options: FilesystemDriverOptions): StorageDriver {

@@ -1,0 +1,143 @@
+import { performance } from 'node:perf_hooks';
+import { blobOf, type TestBlob } from '../../packages/testing/dist/index.js';
+import type { BlobPattern } from './blob-source.ts';
+import { streamChunks, type BenchClient, type HttpAnswer } from './http-client.ts';
+
+export class BenchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchError';
+  }
+}
+
+function expect(answer: HttpAnswer, status: number, what: string): HttpAnswer {
+  if (answer.status !== status) {
+    throw new BenchError(`${what}: expected ${status}, got ${answer.status}: ${answer.body.toString('utf8').slice(0, 500)}`);
+  }
+  return answer;
+}
+
+function location(answer: HttpAnswer, what: string): string {
+  const value = answer.headers.location;
+  if (!value) throw new BenchError(`${what}: no Location header`);
+  return value;
+}
+
+function withDigest(client: BenchClient, target: string, digest: string): URL {
+  const url = client.url(target);
+  url.searchParams.set('digest', digest);
+  return url;
+}
+
+/**
+ * Pushes a streamed blob the way docker does: POST a session, one PATCH with the whole body
+ * (Content-Length known, body generated on the fly), then the closing PUT with the digest.
+ * Returns the seconds from the POST to the 201 of the PUT.
+ */
+export async function pushStreamedBlob(
+  client: BenchClient,
+  repository: string,
+  pattern: BlobPattern,
+  blob: { nonce: Buffer; size: number; digest: string },
+): Promise<number> {
+  const started = performance.now();
+  const session = expect(await client.send('POST', `/v2/${repository}/blobs/uploads/`, { headers: { 'Content-Length': 0 } }), 202, 'start upload');
+  const patched = expect(
+    await client.send('PATCH', location(session, 'start upload'), {
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': blob.size },
+      body: streamChunks(pattern.chunks(blob.nonce, blob.size)),
+    }),
+    202,
+    'upload chunk',
+  );
+  const done = expect(
+    await client.send('PUT', withDigest(client, location(patched, 'upload chunk'), blob.digest), { headers: { 'Content-Length': 0 } }),
+    201,
+    'complete upload',
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const echoed = done.headers['docker-content-digest'];
+  if (echoed !== blob.digest) throw new BenchError(`complete upload: registry answered digest ${String(echoed)}, not ${blob.digest}`);
+  return seconds;
+}
+
+/** GETs a blob, verifying size and sha256 while it streams; returns the seconds it took. */
+export async function pullBlob(client: BenchClient, repository: string, blob: { size: number; digest: string }): Promise<number> {
+  const started = performance.now();
+  const download = await client.download(`/v2/${repository}/blobs/${blob.digest}`);
+  const seconds = (performance.now() - started) / 1000;
+  if (download.status !== 200) throw new BenchError(`pull blob: expected 200, got ${download.status}`);
+  if (download.bytes !== blob.size) throw new BenchError(`pull blob: read ${download.bytes} bytes, expected ${blob.size}`);
+  if (download.digest !== blob.digest) throw new BenchError(`pull blob: content hashes to ${download.digest}, not ${blob.digest}`);
+  return seconds;
+}
+
+/** A small whole blob (a config, a tiny layer): POST, then PUT with the body and digest. */
+export async function pushSmallBlob(client: BenchClient, repository: string, blob: TestBlob): Promise<void> {
+  const session = expect(await client.send('POST', `/v2/${repository}/blobs/uploads/`, { headers: { 'Content-Length': 0 } }), 202, 'start upload');
+  expect(
+    await client.send('PUT', withDigest(client, location(session, 'start upload'), blob.digest), {
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': blob.size },
+      body: blob.bytes,
+    }),
+    201,
+    'push small blob',
+  );
+}
+
+export async function deleteBlob(client: BenchClient, repository: string, digest: string): Promise<void> {
+  await client.send('DELETE', `/v2/${repository}/blobs/${digest}`, { headers: { 'Content-Length': 0 } });
+}
+
+/** `count` distinct OCI image manifests over one config and one layer (told apart by an annotation). */
+export function smallManifests(config: TestBlob, layer: TestBlob, label: string, count: number): TestBlob[] {
+  return Array.from({ length: count }, (_, i) =>
+    blobOf(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+          layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }],
+          annotations: { 'org.opencontainers.image.ref.name': `${label}-${i}`, 'io.wharf.bench.run': label },
+        }),
+      ),
+      'application/vnd.oci.image.manifest.v1+json',
+    ),
+  );
+}
+
+export interface ManifestRun {
+  seconds: number;
+  /** Per-request latencies in milliseconds, sorted. */
+  latencies: number[];
+}
+
+/** PUTs every manifest by tag with `concurrency` requests in flight; times the whole batch. */
+export async function pushManifests(client: BenchClient, repository: string, manifests: TestBlob[], concurrency: number): Promise<ManifestRun> {
+  let next = 0;
+  const latencies: number[] = [];
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next;
+      next += 1;
+      if (i >= manifests.length) return;
+      const manifest = manifests[i]!;
+      const started = performance.now();
+      const answer = await client.send('PUT', `/v2/${repository}/manifests/m-${i}`, {
+        headers: { 'Content-Type': manifest.mediaType, 'Content-Length': manifest.size },
+        body: manifest.bytes,
+      });
+      latencies.push(performance.now() - started);
+      expect(answer, 201, `put manifest ${i}`);
+      if (answer.headers['docker-content-digest'] !== manifest.digest) {
+        throw new BenchError(`put manifest ${i}: registry answered digest ${String(answer.headers['docker-content-digest'])}, not ${manifest.digest}`);
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(concurrency, manifests.length) }, () => worker()));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { seconds, latencies };
+}
