@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidOffsetError, PathNotFoundError, type StorageDriver } from '../storage-driver.js';
+import { InvalidOffsetError, isDirectReadable, PathNotFoundError, type StorageDriver } from '../storage-driver.js';
 
 export interface DriverUnderTest {
   driver: StorageDriver;
@@ -69,6 +69,25 @@ export function describeStorageDriver(name: string, factory: () => Promise<Drive
       expect(await readAll(await driver.reader('/r/data', { offset: content.length }))).toEqual(Buffer.alloc(0));
       await expect(driver.reader('/r/data', { offset: content.length + 1 })).rejects.toBeInstanceOf(InvalidOffsetError);
       await driver.delete('/r');
+    });
+
+    it('serves a range through pipeInto, when the reader offers it, byte for byte', async () => {
+      const content = randomBytes(3 * 1024 * 1024 + 123);
+      await driver.putContent('/p/data', content);
+      for (const range of [{}, { offset: 5, length: 2 * 1024 * 1024 }, { offset: content.length - 7 }]) {
+        const reader = await driver.reader('/p/data', range);
+        const offset = range.offset ?? 0;
+        const expected = content.subarray(offset, offset + (range.length ?? content.length - offset));
+        if (!isDirectReadable(reader)) {
+          expect(await readAll(reader)).toEqual(expected);
+          continue;
+        }
+        const sink = new PassThrough();
+        const collected = readAll(sink);
+        await reader.pipeInto(sink);
+        expect(await collected).toEqual(expected);
+      }
+      await driver.delete('/p');
     });
 
     it('writes a stream, then resumes appending where it stopped', async () => {
