@@ -64,9 +64,10 @@ async function cleanUp(steps: readonly (() => Promise<void>)[]): Promise<void> {
 }
 
 /**
- * Starts the suite the way `npm start` does (the launcher's startStack), on a free port,
- * with a fresh database and a temp dir of its own; in token mode, with a token endpoint
- * in this process and the public key of a test issuer.
+ * Starts registry-facade on its own with the launcher's startStack (`services: 'registry'`),
+ * on a free port, with a fresh database and a temp dir of its own; in token mode, with a
+ * token endpoint in this process and the public key of a test issuer. (The whole suite,
+ * core in front, is `startSuite` in suite.ts.)
  */
 export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
   const entry = join(ROOT_DIR, 'services/registry-facade/dist/main.js');
@@ -100,7 +101,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     const registryPort = await freePort();
     let stack: RunningStack;
     try {
-      stack = await startStack({ rootDir: ROOT_DIR, dataDir, databaseUrl: database.url, registryPort, env, logDir });
+      stack = await startStack({ rootDir: ROOT_DIR, dataDir, databaseUrl: database.url, registryPort, services: 'registry', env, logDir });
     } catch (error) {
       throw new Error(`the stack did not start: ${(error as Error).message}\n--- registry-facade log ---\n${await logTail(logFile)}`, { cause: error });
     }

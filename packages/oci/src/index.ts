@@ -38,3 +38,4 @@ export {
   type ImageIndex,
   type ParsedManifest,
 } from './manifest.js';
+export { registryPaths, matchRegistryPath, actionForMethod, type RegistryRoute } from './registry-paths.js';

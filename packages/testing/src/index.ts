@@ -14,3 +14,4 @@ export {
 } from './oci-images.js';
 export { TestRegistryClient, type RegistryResponse } from './registry-client.js';
 export { createTestTokenIssuer, type TestTokenIssuer, type TokenOptions } from './tokens.js';
+export { HarborClient, type ApiResponse } from './harbor-client.js';

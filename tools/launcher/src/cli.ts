@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDebianTools } from './debian-packages.js';
 import { endpointOf, ensureInfrastructure } from './infrastructure.js';
-import { startStack } from './stack.js';
+import { DEVELOPMENT_ADMIN_PASSWORD, startStack } from './stack.js';
 import { testTools } from './test-tools.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,18 +22,28 @@ function setting(name: keyof typeof defaults): string {
 
 async function start(): Promise<void> {
   const databaseUrl = setting('DATABASE_URL');
-  await ensureInfrastructure([endpointOf('postgres', databaseUrl)], say);
+  await ensureInfrastructure([endpointOf('postgres', databaseUrl), endpointOf('redis', setting('REDIS_URL'))], say);
   const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
   const registryPort = Number(process.env.REGISTRY_HTTP_PORT || 5000);
+  const corePort = Number(process.env.CORE_HTTP_PORT || 8081);
   say(`data in ${dataDir}, metadata in ${databaseUrl.replace(/\/\/[^@/]*@/, '//')}`);
+  const adminPassword = process.env.WHARF_ADMIN_PASSWORD || DEVELOPMENT_ADMIN_PASSWORD;
   const stack = await startStack({
     rootDir: ROOT,
     dataDir,
     databaseUrl,
     registryPort,
+    corePort,
+    redisUrl: setting('REDIS_URL'),
+    adminPassword,
     env: { LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' },
   });
-  say(`ready: the registry is at ${stack.registryUrl} (try: curl ${stack.registryUrl}/v2/)`);
+  say(`ready: Wharf is at ${stack.url ?? stack.registryUrl} (docker login ${new URL(stack.url ?? stack.registryUrl).host})`);
+  say(
+    process.env.WHARF_ADMIN_PASSWORD
+      ? 'sign in as admin with the password in WHARF_ADMIN_PASSWORD'
+      : `sign in as admin / ${DEVELOPMENT_ADMIN_PASSWORD} (the development default; set WHARF_ADMIN_PASSWORD before the first start to choose another)`,
+  );
   say('press Ctrl-C to stop');
 
   let stopping = false;

@@ -1,16 +1,26 @@
 import { join } from 'node:path';
 import { ensureDatabase } from '@wharf/db';
 import { serviceNodeOptions } from './node-options.js';
+import { ensureStackSecrets } from './secrets.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 export interface StackOptions {
   /** The repository root (where `services/` is). */
   rootDir: string;
-  /** Where services keep files (blobs); reused by the next start. */
+  /** Where services keep files (blobs, secrets); reused by the next start. */
   dataDir: string;
   databaseUrl: string;
   host?: string;
   registryPort: number;
+  /**
+   * `suite` (default): registry-facade behind core, trusting core's tokens and sending it
+   * registry events. `registry`: registry-facade alone, configured only by `env`.
+   */
+  services?: 'suite' | 'registry';
+  corePort?: number;
+  redisUrl?: string;
+  redisPrefix?: string;
+  adminPassword?: string;
   /** Extra variables for every service (any service setting may be given). */
   env?: NodeJS.ProcessEnv;
   /** Service logs go to `<logDir>/<service>.log`; without it they go to stdout, prefixed. */
@@ -19,9 +29,15 @@ export interface StackOptions {
 
 export interface RunningStack {
   registryUrl: string;
+  /** Where users and clients reach the suite (core, until the proxy exists). */
+  url: string | undefined;
+  adminPassword: string | undefined;
   services: ServiceProcess[];
   stop(): Promise<void>;
 }
+
+/** The development password of `admin` when WHARF_ADMIN_PASSWORD is not set (Harbor's well-known default). */
+export const DEVELOPMENT_ADMIN_PASSWORD = 'Harbor12345';
 
 /** Starts every service of the suite in dependency order, each after the previous is ready. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
@@ -29,6 +45,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   await ensureDatabase(options.databaseUrl);
   const services: ServiceProcess[] = [];
   const registryUrl = `http://${host}:${options.registryPort}`;
+  const suite = (options.services ?? 'suite') === 'suite';
+  const coreUrl = `http://${host}:${options.corePort ?? 8081}`;
+  const secrets = suite ? ensureStackSecrets(options.dataDir) : undefined;
+  const adminPassword = suite ? options.adminPassword ?? DEVELOPMENT_ADMIN_PASSWORD : undefined;
+  const logFile = (name: string) => (options.logDir ? join(options.logDir, `${name}.log`) : undefined);
+  const common = { ...process.env, DATABASE_URL: options.databaseUrl };
   try {
     services.push(
       await startServiceProcess({
@@ -36,23 +58,56 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         entry: join(options.rootDir, 'services/registry-facade/dist/main.js'),
         nodeArgs: serviceNodeOptions['registry-facade'],
         readyUrl: `${registryUrl}/readyz`,
-        logFile: options.logDir ? join(options.logDir, 'registry-facade.log') : undefined,
+        logFile: logFile('registry-facade'),
         env: {
-          ...process.env,
-          DATABASE_URL: options.databaseUrl,
+          ...common,
           REGISTRY_HTTP_HOST: host,
           REGISTRY_HTTP_PORT: String(options.registryPort),
           REGISTRY_STORAGE_FILESYSTEM_ROOT: join(options.dataDir, 'registry'),
+          ...(suite
+            ? {
+                REGISTRY_AUTH_MODE: 'token',
+                REGISTRY_AUTH_TOKEN_REALM: `${coreUrl}/service/token`,
+                REGISTRY_AUTH_TOKEN_JWKS_URL: `${coreUrl}/service/keys`,
+                REGISTRY_NOTIFICATIONS_URL: `${coreUrl}/service/notifications`,
+                REGISTRY_NOTIFICATIONS_SECRET: secrets!.secret,
+              }
+            : {}),
           ...options.env,
         },
       }),
     );
+    if (suite) {
+      services.push(
+        await startServiceProcess({
+          name: 'core',
+          entry: join(options.rootDir, 'services/core/dist/main.js'),
+          readyUrl: `${coreUrl}/readyz`,
+          logFile: logFile('core'),
+          env: {
+            ...common,
+            CORE_HTTP_HOST: host,
+            CORE_HTTP_PORT: String(options.corePort ?? 8081),
+            CORE_EXTERNAL_URL: coreUrl,
+            CORE_REGISTRY_URL: registryUrl,
+            CORE_SECRET: secrets!.secret,
+            CORE_TOKEN_PRIVATE_KEY_FILE: secrets!.tokenKeyFile,
+            WHARF_ADMIN_PASSWORD: adminPassword,
+            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+            ...(options.redisPrefix ? { CORE_REDIS_PREFIX: options.redisPrefix } : {}),
+            ...options.env,
+          },
+        }),
+      );
+    }
   } catch (error) {
     await Promise.all(services.map((service) => service.stop()));
     throw error;
   }
   return {
     registryUrl,
+    url: suite ? coreUrl : undefined,
+    adminPassword,
     services,
     stop: async () => {
       for (const service of [...services].reverse()) await service.stop();

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '@wharf/errors';
 import { requestIdOf } from '@wharf/http-kit';
-import { isValidRepositoryName } from '@wharf/oci';
+import { isValidRepositoryName, registryPaths } from '@wharf/oci';
 import { AuthChallengeError } from '../auth/auth.errors.js';
 import type { Authenticator, Principal, Requirement } from '../auth/authenticator.js';
 import type { RequestOrigin } from '../events/registry-event.js';
@@ -39,17 +39,8 @@ export function route(
   return { id, method, pattern, requirement, handle };
 }
 
-/** The `/v2` paths, in the order they are tried (uploads before blobs). Names may contain `/`. */
-export const paths = {
-  base: /^\/v2\/?$/,
-  catalog: /^\/v2\/_catalog$/,
-  tags: /^\/v2\/(?<name>.+)\/tags\/list$/,
-  manifest: /^\/v2\/(?<name>.+)\/manifests\/(?<reference>[^/]+)$/,
-  uploads: /^\/v2\/(?<name>.+)\/blobs\/uploads\/?$/,
-  upload: /^\/v2\/(?<name>.+)\/blobs\/uploads\/(?<uuid>[^/]+)$/,
-  blob: /^\/v2\/(?<name>.+)\/blobs\/(?<digest>[^/]+)$/,
-  referrers: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/,
-} as const;
+/** The `/v2` paths, in the order they are tried (uploads before blobs). */
+export const paths = registryPaths;
 
 export interface V2RouterDeps {
   routes: readonly Route[];

@@ -1,0 +1,75 @@
+import { bool, duration, logLevel, port, secret, url } from '@wharf/config';
+import { z } from 'zod';
+
+/** core's configuration: environment variables (or a YAML file of the same names named by CONFIG_FILE). */
+export const configSchema = z
+  .object({
+    LOG_LEVEL: logLevel().default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+
+    CORE_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    CORE_HTTP_PORT: port().default(8081),
+    CORE_HTTP_TRUST_PROXY: z.string().default('loopback'),
+    /** The address users and clients reach Wharf at: token realm, Location headers, event URLs. */
+    CORE_EXTERNAL_URL: url().default('http://127.0.0.1:8081'),
+    CORE_SHUTDOWN_TIMEOUT: duration().prefault('30s'),
+
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/wharf'),
+    CORE_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('core'),
+    CORE_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+    CORE_DATABASE_MIGRATE: bool().default(true),
+
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    CORE_REDIS_PREFIX: z.string().min(1).default('wharf:core:'),
+
+    /** Password of `admin`, set when the admin user is first created. */
+    WHARF_ADMIN_PASSWORD: secret(8),
+    /** Shared secret of the suite's services (`Authorization: Harbor-Secret …`). */
+    CORE_SECRET: secret(16),
+
+    /** registry-facade, as core reaches it. */
+    CORE_REGISTRY_URL: url().default('http://127.0.0.1:5000'),
+    CORE_REGISTRY_TIMEOUT: duration().prefault('30s'),
+
+    CORE_TOKEN_ISSUER: z.string().min(1).default('harbor-token-issuer'),
+    CORE_TOKEN_SERVICE: z.string().min(1).default('harbor-registry'),
+    CORE_TOKEN_TTL: duration().prefault('30m'),
+    CORE_REFRESH_TOKEN_TTL: duration().prefault('30d'),
+    /** PEM private key (RSA or P-256) that signs registry tokens. */
+    CORE_TOKEN_PRIVATE_KEY_FILE: z.string().min(1),
+
+    CORE_SESSION_TTL: duration().prefault('30m'),
+    CORE_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    CORE_LOGIN_LOCKOUT: duration().prefault('5m'),
+
+    CORE_ROBOT_NAME_PREFIX: z.string().min(1).default('robot$'),
+    CORE_PROJECT_CREATION_RESTRICTION: z.enum(['everyone', 'adminonly']).default('everyone'),
+    CORE_SELF_REGISTRATION: bool().default(false),
+    CORE_MANIFEST_MAX_SIZE: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  })
+  .transform((env) => ({
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    http: { host: env.CORE_HTTP_HOST, port: env.CORE_HTTP_PORT, trustProxy: env.CORE_HTTP_TRUST_PROXY },
+    externalUrl: env.CORE_EXTERNAL_URL.replace(/\/+$/, ''),
+    shutdownTimeoutMs: env.CORE_SHUTDOWN_TIMEOUT,
+    db: { url: env.DATABASE_URL, schema: env.CORE_DATABASE_SCHEMA, poolMax: env.CORE_DATABASE_POOL_MAX, migrate: env.CORE_DATABASE_MIGRATE },
+    redis: { url: env.REDIS_URL, prefix: env.CORE_REDIS_PREFIX },
+    adminPassword: env.WHARF_ADMIN_PASSWORD,
+    secret: env.CORE_SECRET,
+    registry: { url: env.CORE_REGISTRY_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_REGISTRY_TIMEOUT },
+    token: {
+      issuer: env.CORE_TOKEN_ISSUER,
+      service: env.CORE_TOKEN_SERVICE,
+      ttlSeconds: Math.round(env.CORE_TOKEN_TTL / 1000),
+      refreshTtlSeconds: Math.round(env.CORE_REFRESH_TOKEN_TTL / 1000),
+      privateKeyFile: env.CORE_TOKEN_PRIVATE_KEY_FILE,
+    },
+    sessions: { ttlMs: env.CORE_SESSION_TTL },
+    login: { maxFailures: env.CORE_LOGIN_MAX_FAILURES, lockoutMs: env.CORE_LOGIN_LOCKOUT },
+    robotNamePrefix: env.CORE_ROBOT_NAME_PREFIX,
+    projectCreationRestriction: env.CORE_PROJECT_CREATION_RESTRICTION,
+    selfRegistration: env.CORE_SELF_REGISTRATION,
+    manifestMaxSize: env.CORE_MANIFEST_MAX_SIZE,
+  }));
+
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,75 @@
+import type { Logger } from '@wharf/logging';
+import { manifestMediaTypes } from '@wharf/oci';
+import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
+import type { PgEventRepository } from './event.repository.js';
+import type { RegistryEvent } from './registry-event.schemas.js';
+
+/** The subject of core's own registry tokens. */
+export const INTERNAL_SUBJECT = 'harbor-core';
+
+/** The audit entry of a push or delete, keyed so that the push response and the registry event record it once. */
+export function artifactAuditKey(action: string, repository: string, digest: string | undefined, tag: string | undefined, requestId: string | undefined): string {
+  return [action, repository, digest ?? '', tag ?? '', requestId ?? ''].join('|');
+}
+
+export function artifactResource(repository: string, digest: string | undefined, tag: string | undefined): string {
+  return tag ? `${repository}:${tag}` : `${repository}@${digest ?? ''}`;
+}
+
+/**
+ * Applies registry events (Harbor's /service/notifications): a push or delete reconciles
+ * the artifact with the registry and records one audit entry; a pull counts once. Every
+ * event is applied at most once, by its id.
+ */
+export class EventService {
+  readonly #deps: { events: PgEventRepository; sync: ArtifactSyncService; logger: Logger };
+
+  constructor(deps: { events: PgEventRepository; sync: ArtifactSyncService; logger: Logger }) {
+    this.#deps = deps;
+  }
+
+  async apply(events: readonly RegistryEvent[]): Promise<{ applied: number; ignored: number }> {
+    let applied = 0;
+    let ignored = 0;
+    for (const event of events) {
+      if (await this.#apply(event)) applied += 1;
+      else ignored += 1;
+    }
+    return { applied, ignored };
+  }
+
+  async #apply(event: RegistryEvent): Promise<boolean> {
+    const { repository, digest, tag, mediaType } = event.target;
+    if (mediaType && !manifestMediaTypes.includes(mediaType)) return false;
+    const username = event.actor?.name || 'anonymous';
+    // core reads manifests itself to project them; those reads are not pulls.
+    if (event.action === 'pull' && username === INTERNAL_SUBJECT) return false;
+    const projectId = await this.#deps.events.projectIdOf(repository);
+    const at = event.timestamp ? new Date(event.timestamp) : new Date();
+    switch (event.action) {
+      case 'pull':
+        return this.#deps.events.applyPull(
+          event.id,
+          { repository, digest, tag, at: Number.isNaN(at.getTime()) ? new Date() : at },
+          { projectId, operation: 'pull', resourceType: 'artifact', resource: artifactResource(repository, digest, tag), username },
+        );
+      case 'push':
+      case 'delete': {
+        if (await this.#deps.events.isApplied(event.id)) return false;
+        await this.#deps.sync.sync({ repository, digest, tag });
+        await this.#deps.events.markApplied(event.id, event.action, {
+          projectId,
+          operation: event.action === 'push' ? 'create' : 'delete',
+          resourceType: 'artifact',
+          resource: artifactResource(repository, digest, tag),
+          username,
+          dedupeKey: artifactAuditKey(event.action, repository, digest, tag, event.request?.id),
+        });
+        return true;
+      }
+      default:
+        this.#deps.logger.debug('registry event ignored', { action: event.action });
+        return false;
+    }
+  }
+}

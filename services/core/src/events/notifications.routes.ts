@@ -1,0 +1,26 @@
+import express, { Router } from 'express';
+import { ApiError } from '@wharf/errors';
+import { validate } from '@wharf/http-kit';
+import { principalOf } from '../http/security.js';
+import type { EventService } from './event.service.js';
+import { envelopeSchema } from './registry-event.schemas.js';
+
+/**
+ * `POST /service/notifications`: registry events from registry-facade. Internal only: the
+ * caller must present the suite's secret, and the proxy never routes this path from outside.
+ * Answers 200 once every event is applied, so the sender retries anything that failed.
+ */
+export function notificationRoutes(deps: { events: EventService }): Router {
+  const router = Router();
+  router.post(
+    '/service/notifications',
+    express.json({ type: ['application/json', 'application/vnd.docker.distribution.events.v1+json'], limit: '8mb' }),
+    async (req, res) => {
+      if (principalOf(res).kind !== 'internal') throw new ApiError('UNAUTHORIZED', { message: 'registry events need the suite secret' });
+      const { events } = validate(envelopeSchema, req.body);
+      const result = await deps.events.apply(events);
+      res.status(200).json(result);
+    },
+  );
+  return router;
+}

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import { signingKeyFromPem } from '@wharf/auth-token';
+import { ConfigError, loadConfig } from '@wharf/config';
+import { createPool, migrate, pingPool } from '@wharf/db';
+import { createMetrics, listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { createLogger, type Logger } from '@wharf/logging';
+import { createApp } from './app.js';
+import { ArtifactSyncService } from './artifacts/artifact-sync.service.js';
+import { PgArtifactRepository } from './artifacts/artifact.repository.js';
+import { ArtifactService } from './artifacts/artifact.service.js';
+import { PgAuditRepository } from './audit/audit.repository.js';
+import { AuditService } from './audit/audit.service.js';
+import { configSchema, type Config } from './config.js';
+import { PgEventRepository } from './events/event.repository.js';
+import { EventService } from './events/event.service.js';
+import { PgMemberRepository } from './members/member.repository.js';
+import { MemberService } from './members/member.service.js';
+import { PgProjectRepository } from './projects/project.repository.js';
+import { ProjectService } from './projects/project.service.js';
+import { principalName } from './rbac/principal.js';
+import { RbacService } from './rbac/rbac.service.js';
+import { RegistryClient } from './registry/registry.client.js';
+import { PgRepositoryRepository } from './repositories/repository.repository.js';
+import { RepositoryService } from './repositories/repository.service.js';
+import { PgRobotRepository } from './robots/robot.repository.js';
+import { RobotService } from './robots/robot.service.js';
+import { SearchService } from './search/search.service.js';
+import { LoginService } from './sessions/login.service.js';
+import { RedisSessionRepository } from './sessions/session.repository.js';
+import { SystemService } from './system/system.service.js';
+import { TokenService } from './tokens/token.service.js';
+import { ScryptPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
+import { PgUserRepository } from './users/user.repository.js';
+import { UserService } from './users/user.service.js';
+import { PgScanSummaryRepository } from './vulnerabilities/scan-summary.repository.js';
+import { VulnerabilityPolicyService } from './vulnerabilities/vulnerability-policy.service.js';
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+export const VERSION = 'v2.13.0-wharf';
+
+export interface Core {
+  app: Express;
+  logger: Logger;
+  start(): Promise<RunningServer>;
+  close(): Promise<void>;
+}
+
+/** The composition root: config → logger → infrastructure → repositories → services → app. */
+export async function createCore(config: Config, options: { logger?: Logger; hasher?: PasswordHasher } = {}): Promise<Core> {
+  const logger = options.logger ?? createLogger({ service: 'core', level: config.log.level, format: config.log.format });
+  logger.debug('configuration loaded', { config });
+
+  if (config.db.migrate) {
+    const applied = await migrate({ url: config.db.url, schema: config.db.schema, dir: MIGRATIONS, onOutput: (line) => logger.debug('migration output', { line }) });
+    if (applied.length > 0) logger.info('database migrated', { applied });
+  }
+  const pool = createPool({ url: config.db.url, schema: config.db.schema, max: config.db.poolMax, applicationName: 'core' });
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, commandTimeout: 5000 });
+  redis.on('error', (error: Error) => logger.warn('redis connection problem', { err: error }));
+  await redis.connect();
+  const metrics = createMetrics({ service: 'core' });
+  const key = await signingKeyFromPem(readFileSync(config.token.privateKeyFile, 'utf8'));
+  const hasher = options.hasher ?? new ScryptPasswordHasher();
+
+  const members = new PgMemberRepository({ pool });
+  const rbac = new RbacService({ members });
+  const auditRepository = new PgAuditRepository({ pool });
+  const audit = new AuditService({ audit: auditRepository });
+  const users = new UserService({ users: new PgUserRepository({ pool }), hasher, logger, selfRegistration: config.selfRegistration, robotNamePrefix: config.robotNamePrefix });
+  const projects = new ProjectService({
+    projects: new PgProjectRepository({ pool }),
+    rbac,
+    audit,
+    creationRestriction: config.projectCreationRestriction,
+    logger,
+    principalName,
+  });
+  const robots = new RobotService({ robots: new PgRobotRepository({ pool }), projects, hasher, logger, namePrefix: config.robotNamePrefix });
+  const login = new LoginService({
+    users,
+    robots,
+    sessions: new RedisSessionRepository({ redis, prefix: config.redis.prefix }),
+    hasher,
+    logger,
+    robotNamePrefix: config.robotNamePrefix,
+    maxFailures: config.login.maxFailures,
+    lockoutMs: config.login.lockoutMs,
+    sessionTtlMs: config.sessions.ttlMs,
+  });
+  const tokens = new TokenService({
+    key,
+    issuer: config.token.issuer,
+    service: config.token.service,
+    ttlSeconds: config.token.ttlSeconds,
+    refreshTtlSeconds: config.token.refreshTtlSeconds,
+    projects,
+    rbac,
+    users,
+    robots,
+  });
+  const registry = new RegistryClient({ baseUrl: config.registry.url, timeoutMs: config.registry.timeoutMs, token: (repository, actions) => tokens.internalToken(repository, actions) });
+  const artifactRepository = new PgArtifactRepository({ pool });
+  const sync = new ArtifactSyncService({ registry, artifacts: artifactRepository, projects, logger });
+  const artifacts = new ArtifactService({ artifacts: artifactRepository, projects, registry, sync, audit });
+  const repositories = new RepositoryService({ repositories: new PgRepositoryRepository({ pool }), projects, artifacts, audit });
+  const events = new EventService({ events: new PgEventRepository({ pool, audit: auditRepository }), sync, logger });
+  const readiness = [
+    { name: 'postgres', check: () => pingPool(pool) },
+    { name: 'redis', check: async () => void (await redis.ping()) },
+  ];
+  const system = new SystemService({
+    externalUrl: config.externalUrl,
+    projectCreationRestriction: config.projectCreationRestriction,
+    selfRegistration: config.selfRegistration,
+    version: VERSION,
+    storageProvider: 'filesystem',
+    components: [
+      { name: 'core', check: async () => undefined },
+      { name: 'database', check: () => pingPool(pool) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'registry', check: async () => void (await fetch(`${config.registry.url}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => { if (!r.ok) throw new Error(`answered ${r.status}`); })) },
+    ],
+  });
+
+  await users.ensureAdmin(config.adminPassword.reveal());
+
+  let shuttingDown = false;
+  const app = createApp({
+    logger,
+    metrics,
+    readiness,
+    isShuttingDown: () => shuttingDown,
+    trustProxy: config.http.trustProxy,
+    secret: config.secret,
+    secureCookies: config.externalUrl.startsWith('https:'),
+    sessionTtlMs: config.sessions.ttlMs,
+    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system },
+    v2: {
+      tokens,
+      login,
+      projects,
+      repositories,
+      sync,
+      audit,
+      vulnerabilities: new VulnerabilityPolicyService({ scans: new PgScanSummaryRepository({ pool }) }),
+      registry,
+      registryUrl: config.registry.url,
+      realm: `${config.externalUrl}/service/token`,
+      logger,
+    },
+  });
+
+  let server: RunningServer | undefined;
+  return {
+    app,
+    logger,
+    async start() {
+      server = await listen(app, { host: config.http.host, port: config.http.port, logger });
+      logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url });
+      return server;
+    },
+    async close() {
+      shuttingDown = true;
+      await server?.close(config.shutdownTimeoutMs);
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(configSchema, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`core: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const core = await createCore(config);
+  await core.start();
+  onShutdownSignal(
+    core.logger,
+    async () => {
+      await core.close();
+      core.logger.info('core stopped');
+    },
+    config.shutdownTimeoutMs + 5000,
+  );
+}
+
+if (import.meta.main) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`core failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,15 @@
+import type { Pool } from '@wharf/db';
+
+/** Known scan results (the scanner fills them later; the /v2 gate reads them now). */
+export class PgScanSummaryRepository {
+  readonly #pool: Pool;
+
+  constructor(deps: { pool: Pool }) {
+    this.#pool = deps.pool;
+  }
+
+  async severityOf(digest: string): Promise<string | undefined> {
+    const result = await this.#pool.query<{ severity: string }>('SELECT severity FROM scan_summary WHERE digest = $1', [digest]);
+    return result.rows[0]?.severity;
+  }
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { startStack, type RunningStack } from '@wharf/launcher';
+import { createTestDatabase, createTestRedisNamespace, freePort, HarborClient, TestRegistryClient, type TestDatabase, type TestRedisNamespace } from '@wharf/testing';
+import { ROOT_DIR } from './stack.js';
+import { createTempDir, type TempDir } from './temp-dir.js';
+
+export interface Suite {
+  /** Where clients reach Wharf (core, until the proxy exists). */
+  url: string;
+  /** `127.0.0.1:<port>`, as image references name it. */
+  host: string;
+  registryUrl: string;
+  adminPassword: string;
+  /** The Harbor API as admin. */
+  admin: HarborClient;
+  dir: string;
+  db: TestDatabase;
+  stack: RunningStack;
+  /** A registry client carrying a token the token service issued for `scopes` to these credentials (none: anonymous). */
+  registryAs(credentials: { username: string; password: string } | undefined, scopes: readonly string[]): Promise<TestRegistryClient>;
+  log(service: 'core' | 'registry-facade'): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole suite (registry-facade behind core) started the way `npm start` starts it, on
+ * free ports, with its own database, Redis key prefix and temp dir.
+ */
+export async function startSuite(label: string, options: { adminPassword?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Suite> {
+  const temp: TempDir = await createTempDir(label);
+  const db = await createTestDatabase(`suite_${label}`);
+  const redis: TestRedisNamespace = await createTestRedisNamespace(label);
+  const logDir = join(temp.path, 'logs');
+  const dataDir = join(temp.path, 'data');
+  await mkdir(dataDir, { recursive: true });
+  const adminPassword = options.adminPassword ?? 'Wharf-Admin-2026';
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      rootDir: ROOT_DIR,
+      dataDir,
+      databaseUrl: db.url,
+      registryPort: await freePort(),
+      corePort: await freePort(),
+      redisUrl: redis.url,
+      redisPrefix: redis.prefix,
+      adminPassword,
+      logDir,
+      env: { LOG_LEVEL: 'info', ...options.env },
+    });
+  } catch (error) {
+    await db.drop().catch(() => undefined);
+    await redis.cleanup().catch(() => undefined);
+    await temp.remove().catch(() => undefined);
+    throw error;
+  }
+  const url = stack.url!;
+  const admin = new HarborClient(url, { username: 'admin', password: adminPassword });
+  return {
+    url,
+    host: new URL(url).host,
+    registryUrl: stack.registryUrl,
+    adminPassword,
+    admin,
+    dir: temp.path,
+    db,
+    stack,
+    async registryAs(credentials, scopes) {
+      const client = credentials ? admin.as(credentials.username, credentials.password) : admin.anonymous();
+      const issued = await client.token(scopes);
+      if (issued.status !== 200) throw new Error(`token request answered ${issued.status}: ${issued.text}`);
+      return new TestRegistryClient(url, { token: issued.body.token });
+    },
+    log: (service) => readFile(join(logDir, `${service}.log`), 'utf8').catch(() => ''),
+    async stop() {
+      await stack.stop();
+      await db.drop().catch(() => undefined);
+      await redis.cleanup().catch(() => undefined);
+      await temp.remove();
+    },
+  };
+}
