@@ -59,7 +59,7 @@ export default tseslint.config(
       // Port implementations are async by contract even when one of them has nothing to await.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/ban-ts-comment': ['error', { 'ts-expect-error': 'allow-with-description', 'ts-ignore': true }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@wharf/*/*'], message: 'import a package through its index only' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@wharf/*/*', '!@wharf/testing/vitest'], message: 'import a package through its index only' }] }],
       'no-restricted-syntax': [
         'error',
         {
@@ -77,7 +77,7 @@ export default tseslint.config(
         'error',
         {
           paths: infrastructureModules.map((name) => ({ name, message: 'services receive ports; infrastructure stays in repositories and main.ts' })),
-          patterns: [{ group: ['@wharf/*/*'], message: 'import a package through its index only' }],
+          patterns: [{ group: ['@wharf/*/*', '!@wharf/testing/vitest'], message: 'import a package through its index only' }],
         },
       ],
     },
@@ -91,7 +91,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/*.repository.js'], message: 'routes call services, never repositories' },
-            { group: ['@wharf/*/*'], message: 'import a package through its index only' },
+            { group: ['@wharf/*/*', '!@wharf/testing/vitest'], message: 'import a package through its index only' },
           ],
         },
       ],

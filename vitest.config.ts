@@ -5,9 +5,10 @@ import { defineConfig } from 'vitest/config';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Workspace packages resolve to their TypeScript sources in tests. */
-const alias = Object.fromEntries(
-  readdirSync(`${root}packages`).map((name) => [`@wharf/${name}`, `${root}packages/${name}/src/index.ts`]),
-);
+const alias = [
+  { find: '@wharf/testing/vitest', replacement: `${root}packages/testing/src/vitest/index.ts` },
+  ...readdirSync(`${root}packages`).map((name) => ({ find: new RegExp(`^@wharf/${name}$`), replacement: `${root}packages/${name}/src/index.ts` })),
+];
 
 export default defineConfig({
   resolve: { alias },

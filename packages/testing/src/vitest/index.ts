@@ -1,0 +1,1 @@
+export { describeExampleConfigs } from './example-configs.js';
