@@ -34,7 +34,9 @@ export const errorCodes = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
   CONFLICT: { status: 409, message: 'conflict' },
   PRECONDITION: { status: 412, message: 'precondition failed' },
+  PROJECTPOLICYVIOLATION: { status: 412, message: 'the project policy does not allow this' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'payload too large' },
+  UNPROCESSABLE_ENTITY: { status: 422, message: 'the request does not pass validation' },
   UNKNOWN: { status: 500, message: 'internal server error' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -21,7 +21,8 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}) {
     const done = (): void => {
       if (logged) return;
       logged = true;
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      const path = url.split('?')[0] ?? '/';
       const entry = {
         requestId: context?.requestId,
         method: req.method,

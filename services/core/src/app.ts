@@ -60,6 +60,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Paths are case-sensitive, as in Harbor: /API/v2.0 is not /api/v2.0.
+  app.set('case sensitive routing', true);
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   const { services } = deps;
@@ -79,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionRoutes({ login: services.login, secureCookies: deps.secureCookies, sessionTtlMs: deps.sessionTtlMs }));
 
   app.get('/api/version', (_req, res) => void res.json({ version: 'v2.0' }));
-  const api = Router();
+  const api = Router({ caseSensitive: true });
   api.use(express.json({ limit: '1mb' }));
   api.use(systemRoutes({ system: services.system }));
   api.use(searchRoutes({ search: services.search }));

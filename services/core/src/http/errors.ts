@@ -8,7 +8,7 @@ import { RepositoryNotFoundError } from '../repositories/repository.errors.js';
 import { RobotExistsError, RobotInvalidError, RobotNotFoundError } from '../robots/robot.errors.js';
 import { CsrfError, LoginFailedError, LoginThrottledError } from '../sessions/session.errors.js';
 import { RefreshTokenInvalidError, TokenRequestError } from '../tokens/token.errors.js';
-import { PasswordRejectedError, UserExistsError, UserInvalidError, UserNotFoundError } from '../users/user.errors.js';
+import { NotAUserError, PasswordRejectedError, UserExistsError, UserInvalidError, UserNotFoundError, WrongPasswordError } from '../users/user.errors.js';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 
@@ -29,6 +29,8 @@ const table = [
   entry(UserExistsError, as('CONFLICT')),
   entry(UserInvalidError, as('BAD_REQUEST')),
   entry(PasswordRejectedError, as('BAD_REQUEST')),
+  entry(WrongPasswordError, as('FORBIDDEN')),
+  entry(NotAUserError, as('PRECONDITION')),
   entry(ProjectNotFoundError, as('NOT_FOUND')),
   entry(ProjectExistsError, as('CONFLICT')),
   entry(ProjectInvalidError, as('BAD_REQUEST')),

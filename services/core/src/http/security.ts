@@ -52,7 +52,7 @@ export function securityContext(deps: { login: LoginService; secret: Secret }) {
     if (sessionId) {
       const session = await deps.login.resume(sessionId);
       if (session) {
-        if (!SAFE_METHODS.has(req.method) && req.path.startsWith('/api/') && req.get(CSRF_HEADER) !== session.csrfToken) throw new CsrfError();
+        if (!SAFE_METHODS.has(req.method) && req.path.toLowerCase().startsWith('/api/') && req.get(CSRF_HEADER) !== session.csrfToken) throw new CsrfError();
         res.set(CSRF_HEADER, session.csrfToken);
         res.locals.principal = session.principal;
         next();

@@ -86,7 +86,8 @@ function positiveInt(value: unknown, name: string, fallback: number): number {
 /** Reads `q`, `sort`, `page` (default 1) and `page_size` (default 10, at most 100). */
 export function readListQuery(query: Record<string, unknown>): ListQuery {
   const pageSize = positiveInt(query.page_size, 'page_size', 10);
-  if (pageSize > MAX_PAGE_SIZE) throw new ApiError('BAD_REQUEST', { message: `page_size must be at most ${MAX_PAGE_SIZE}` });
+  // Harbor's swagger declares maximum 100; its validator answers 422.
+  if (pageSize > MAX_PAGE_SIZE) throw new ApiError('UNPROCESSABLE_ENTITY', { message: `page_size must be at most ${MAX_PAGE_SIZE}` });
   return {
     conditions: parseConditions(typeof query.q === 'string' ? query.q : undefined),
     sort: parseSort(typeof query.sort === 'string' ? query.sort : undefined),

@@ -20,6 +20,13 @@ export function projectRoutes(deps: { projects: ProjectService }): Router {
   const router = Router();
   const { projects } = deps;
 
+  // HEAD before GET: express would otherwise answer HEAD with the list route.
+  router.head('/projects', async (req, res) => {
+    const name = queryString(req.query.project_name);
+    if (!name) throw new ApiError('BAD_REQUEST', { message: 'project_name is required' });
+    res.status((await projects.nameTaken(principalOf(res), name)) ? 200 : 404).end();
+  });
+
   router.get('/projects', async (req, res) => {
     const principal = principalOf(res);
     const query = readListQuery(req.query);
@@ -34,12 +41,6 @@ export function projectRoutes(deps: { projects: ProjectService }): Router {
     );
     const items = await Promise.all(page.items.map(async (project) => projectView(project, await projects.rolesOf(principal, project))));
     sendPage(req, res, items, page.total, query);
-  });
-
-  router.head('/projects', async (req, res) => {
-    const name = queryString(req.query.project_name);
-    if (!name) throw new ApiError('BAD_REQUEST', { message: 'project_name is required' });
-    res.status((await projects.nameTaken(principalOf(res), name)) ? 200 : 404).end();
   });
 
   router.post('/projects', async (req, res) => {

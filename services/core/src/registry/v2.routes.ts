@@ -10,6 +10,7 @@ import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js'
 import type { AuditService } from '../audit/audit.service.js';
 import { artifactAuditKey, artifactResource } from '../events/event.service.js';
 import type { ProjectRecord, ProjectService } from '../projects/project.service.js';
+import { isSysadmin } from '../rbac/principal.js';
 import type { RepositoryService } from '../repositories/repository.service.js';
 import type { LoginService } from '../sessions/login.service.js';
 import type { TokenService } from '../tokens/token.service.js';
@@ -44,7 +45,7 @@ class ChallengeError extends ApiError {
 /**
  * `/v2/*` through core (Harbor 2.x's registry front). Core checks the bearer token it issued
  * and adds what the registry cannot know: a project that does not exist (NAME_UNKNOWN for a
- * signed-in caller), a token older than its project, prevent_vul on manifest pulls, and a
+ * system admin; for anyone else it is refused like a private one), a token older than its project, prevent_vul on manifest pulls, and a
  * catalog limited to what the caller may see. Everything else streams to registry-facade
  * untouched; a manifest push is projected into the API before its answer returns
  * (read-your-writes).
@@ -119,7 +120,9 @@ export function v2Gate(deps: V2GateDeps) {
     const project = await deps.projects.find({ name: match.name.split('/')[0]! });
 
     if (!grants(claims.access, 'repository', match.name, action)) {
-      if (!project && claims.subject && claims.subject !== 'anonymous') {
+      // Only callers who may see every project learn that one does not exist; for everyone
+      // else a missing project and a private one are refused alike.
+      if (!project && isSysadmin(await deps.login.principalForSubject(claims.subject))) {
         throw new ApiError('NAME_UNKNOWN', { message: `project ${match.name.split('/')[0]} not found` });
       }
       throw new ChallengeError(`unauthorized to access repository: ${match.name}, action: ${action}`, challenge([scope], 'insufficient_scope'), [
@@ -145,7 +148,7 @@ export function v2Gate(deps: V2GateDeps) {
     try {
       await deps.vulnerabilities.checkPull(project, digest);
     } catch (error) {
-      if (error instanceof VulnerablePullBlockedError) throw new ApiError('DENIED', { status: 412, message: error.message });
+      if (error instanceof VulnerablePullBlockedError) throw new ApiError('PROJECTPOLICYVIOLATION', { message: error.message });
       throw error;
     }
   }

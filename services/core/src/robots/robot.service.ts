@@ -122,33 +122,22 @@ export class RobotService {
     });
   }
 
-  /** Sets the given secret, or a generated one, and returns it (shown this once). */
+  /**
+   * Sets the given secret, or a generated one. Returns the generated secret (shown this
+   * once), or '' when the caller chose it, as Harbor does.
+   */
   async refreshSecret(principal: Principal, id: number, secret: string | undefined): Promise<string> {
     await this.#authorized(principal, id, 'update');
-    const next = secret && secret.length > 0 ? secret : generateSecret();
+    const chosen = secret !== undefined && secret.length > 0;
+    const next = chosen ? secret : generateSecret();
     if (!meetsPasswordRule(next)) throw new RobotInvalidError(`secret: ${PASSWORD_RULE}`);
     await this.#deps.robots.setSecret(id, await this.#deps.hasher.hash(next));
-    return next;
+    return chosen ? '' : next;
   }
 
   async delete(principal: Principal, id: number): Promise<void> {
     await this.#authorized(principal, id, 'delete');
     await this.#deps.robots.delete(id);
-  }
-
-  /**
-   * The robot behind `robot$…` credentials when the secret matches and it is enabled and
-   * not expired; undefined otherwise (the caller answers the same way for every failure).
-   */
-  async authenticate(fullName: string, secret: string): Promise<RobotRecord | undefined> {
-    if (!fullName.startsWith(this.#deps.namePrefix)) return undefined;
-    const robot = await this.#deps.robots.findByName(fullName.slice(this.#deps.namePrefix.length));
-    if (!robot) {
-      await this.#deps.hasher.verify(secret, DUMMY_HASH);
-      return undefined;
-    }
-    if (!(await this.#deps.hasher.verify(secret, robot.secretHash))) return undefined;
-    return this.usable(robot) ? robot : undefined;
   }
 
   /** Enabled and not expired. */
@@ -171,14 +160,16 @@ export class RobotService {
     if (!robot) throw new RobotNotFoundError(id);
     if (isSysadmin(principal)) return robot;
     if (robot.level === 'project' && robot.projectId !== null) {
+      // A robot of a project the caller cannot see is not found; one they may not manage is forbidden.
       try {
         await this.#deps.projects.require(principal, { id: robot.projectId }, 'robot', action);
-        return robot;
-      } catch {
+      } catch (error) {
+        if (error instanceof ForbiddenError) throw error;
         throw new RobotNotFoundError(id);
       }
+      return robot;
     }
-    throw new RobotNotFoundError(id);
+    throw new ForbiddenError('only system admins may manage system robot accounts');
   }
 
   #permissions(input: RobotInput['permissions'], level: 'system' | 'project'): RobotPermission[] {
@@ -216,9 +207,6 @@ export class RobotService {
     return durationDays === -1 ? -1 : Math.floor(this.#now().getTime() / 1000) + durationDays * 86_400;
   }
 }
-
-/** A scrypt hash of nothing anyone knows, so that unknown names cost as much as wrong secrets. */
-const DUMMY_HASH = 'scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 function generateSecret(): string {
   for (;;) {

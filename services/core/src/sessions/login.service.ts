@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '@wharf/logging';
 import type { Principal } from '../rbac/principal.js';
 import type { RobotService } from '../robots/robot.service.js';
@@ -20,31 +21,53 @@ export interface LoginServiceDeps {
 
 /** A scrypt hash nobody's password matches: unknown accounts cost as much time as wrong passwords. */
 const DUMMY_HASH = 'scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const REMEMBER_MS = 60_000;
+const REMEMBER_MAX = 10_000;
 
 /**
- * Authentication: passwords of users, secrets of robots, browser sessions. Failures are
- * counted per account name (known or not), and after `maxFailures` within the lockout
- * window every attempt for that name is refused until the window ends. The answer to a
- * failure never says whether the account exists.
+ * Authentication: passwords of users, secrets of robots, browser sessions. Attempts are
+ * counted per account name (known or not) and cleared by a success; after `maxFailures`
+ * failed ones within the lockout window every attempt for that name is refused, the right
+ * password included, until the window ends. The answer to a failure never says whether
+ * the account exists.
  */
 export class LoginService {
   readonly #deps: LoginServiceDeps;
+  /** Recently verified credentials (hash of name, password and stored hash) → expiry. */
+  readonly #recent = new Map<string, number>();
 
   constructor(deps: LoginServiceDeps) {
     this.#deps = deps;
   }
 
   async authenticate(name: string, password: string): Promise<Principal> {
-    const { count, retryAfterMs } = await this.#deps.sessions.failures(name);
-    if (count >= this.#deps.maxFailures) throw new LoginThrottledError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
-    const principal = await this.#verify(name, password);
-    if (!principal) {
-      const failures = await this.#deps.sessions.recordFailure(name, this.#deps.lockoutMs);
-      if (failures === this.#deps.maxFailures) this.#deps.logger.warn('login locked after repeated failures', { failures });
-      throw new LoginFailedError();
+    const remembered = await this.#remembered(name, password);
+    if (remembered) return remembered;
+    // The attempt is counted before the (slow) check, so parallel guesses cannot all pass.
+    const { count, retryAfterMs } = await this.#deps.sessions.recordAttempt(name, this.#deps.lockoutMs, this.#deps.maxFailures + 1);
+    if (count > this.#deps.maxFailures) {
+      if (count === this.#deps.maxFailures + 1) this.#deps.logger.warn('login locked after repeated failures', { failures: this.#deps.maxFailures });
+      throw new LoginThrottledError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
-    if (count > 0) await this.#deps.sessions.clearFailures(name);
+    const principal = await this.#verify(name, password);
+    if (!principal) throw new LoginFailedError();
+    await this.#deps.sessions.clearFailures(name);
     return principal;
+  }
+
+  /**
+   * API scripts send Basic credentials with every call; checking scrypt each time would
+   * cost ~50 ms of CPU per request. A successful check is remembered for a minute, keyed by
+   * a hash of the password and the stored hash, so a changed password, a regenerated robot
+   * secret or a deleted account is never served from memory.
+   */
+  async #remembered(name: string, password: string): Promise<Principal | undefined> {
+    const account = await this.#account(name);
+    if (!account) return undefined;
+    const key = createHash('sha256').update(`${name}\0${password}\0${account.storedHash}`).digest('hex');
+    const expires = this.#recent.get(key);
+    if (expires !== undefined && expires > Date.now() && account.principal) return account.principal;
+    return undefined;
   }
 
   /** Browser login: users only (robots use Basic auth and tokens). */
@@ -89,17 +112,30 @@ export class LoginService {
   }
 
   async #verify(name: string, password: string): Promise<Principal | undefined> {
-    if (name.startsWith(this.#deps.robotNamePrefix)) {
-      const robot = await this.#deps.robots.authenticate(name, password);
-      if (!robot) return undefined;
-      return { kind: 'robot', id: robot.id, name: this.#deps.robots.fullName(robot), level: robot.level, projectId: robot.projectId, permissions: robot.permissions };
-    }
-    const user = await this.#deps.users.findForLogin(name);
-    if (!user) {
+    const account = await this.#account(name);
+    if (!account) {
       await this.#deps.hasher.verify(password, DUMMY_HASH);
       return undefined;
     }
-    if (!(await this.#deps.hasher.verify(password, user.passwordHash))) return undefined;
-    return { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin };
+    if (!(await this.#deps.hasher.verify(password, account.storedHash)) || !account.principal) return undefined;
+    const key = createHash('sha256').update(`${name}\0${password}\0${account.storedHash}`).digest('hex');
+    this.#recent.set(key, Date.now() + REMEMBER_MS);
+    if (this.#recent.size > REMEMBER_MAX) this.#recent.delete(this.#recent.keys().next().value!);
+    return account.principal;
+  }
+
+  /** The account behind a login name, its stored hash, and the principal it is while usable. */
+  async #account(name: string): Promise<{ storedHash: string; principal: Principal | undefined } | undefined> {
+    if (name.startsWith(this.#deps.robotNamePrefix)) {
+      const robot = await this.#deps.robots.findByFullName(name);
+      if (!robot) return undefined;
+      const principal: Principal | undefined = this.#deps.robots.usable(robot)
+        ? { kind: 'robot', id: robot.id, name, level: robot.level, projectId: robot.projectId, permissions: robot.permissions }
+        : undefined;
+      return { storedHash: robot.secretHash, principal };
+    }
+    const user = await this.#deps.users.findForLogin(name);
+    if (!user) return undefined;
+    return { storedHash: user.passwordHash, principal: { kind: 'user', id: user.id, username: user.username, sysadmin: user.sysadmin } };
   }
 }

@@ -40,17 +40,24 @@ export class RedisSessionRepository {
     await this.#redis.del(this.#sessionKey(id));
   }
 
-  /** Counts a failed login for the account name within the window; returns the count. */
-  async recordFailure(account: string, windowMs: number): Promise<number> {
+  /**
+   * Counts a login attempt for the account name before its password is checked (so that
+   * concurrent attempts cannot all slip in under the limit). The count lives for the
+   * window from the first attempt; the attempt that reaches `lockAt` restarts the window,
+   * so a lock lasts the whole window. Returns the count and the time left.
+   */
+  async recordAttempt(account: string, windowMs: number, lockAt: number): Promise<{ count: number; retryAfterMs: number }> {
     const key = this.#failureKey(account);
-    const [[, count]] = (await this.#redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec()) as [[Error | null, number], unknown];
-    return count;
-  }
-
-  async failures(account: string): Promise<{ count: number; retryAfterMs: number }> {
-    const key = this.#failureKey(account);
-    const [[, count], [, ttl]] = (await this.#redis.multi().get(key).pttl(key).exec()) as [[Error | null, string | null], [Error | null, number]];
-    return { count: Number(count ?? 0), retryAfterMs: Math.max(0, ttl) };
+    const [[, count], , [, ttl]] = (await this.#redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec()) as [
+      [Error | null, number],
+      unknown,
+      [Error | null, number],
+    ];
+    if (count === lockAt) {
+      await this.#redis.pexpire(key, windowMs);
+      return { count, retryAfterMs: windowMs };
+    }
+    return { count, retryAfterMs: Math.max(0, ttl) };
   }
 
   async clearFailures(account: string): Promise<void> {

@@ -37,8 +37,9 @@ function send(res: Response, issued: IssuedTokens, scopes: readonly Access[]): v
 export function tokenRoutes(deps: { tokens: TokenService; login: LoginService }): Router {
   const router = Router();
   const { tokens } = deps;
+  // As Harbor: the service must be named, and be this one.
   const checkService = (service: unknown) => {
-    if (service !== undefined && service !== '' && service !== tokens.service) throw new TokenRequestError(`unknown service ${JSON.stringify(service)}; this is ${tokens.service}`);
+    if (service !== tokens.service) throw new TokenRequestError(`unable to handle service ${JSON.stringify(service ?? '')}; this is ${tokens.service}`);
   };
 
   router.get('/service/token', async (req, res) => {

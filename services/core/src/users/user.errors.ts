@@ -26,3 +26,19 @@ export class UserInvalidError extends Error {
     this.name = 'UserInvalidError';
   }
 }
+
+/** The current password given to change a password is not the user's. */
+export class WrongPasswordError extends Error {
+  constructor() {
+    super('the current password is incorrect');
+    this.name = 'WrongPasswordError';
+  }
+}
+
+/** The caller is not a local user (a robot asking for "the current user"). */
+export class NotAUserError extends Error {
+  constructor() {
+    super('the caller is not a user; robot accounts have no user profile');
+    this.name = 'NotAUserError';
+  }
+}

@@ -20,6 +20,8 @@ export const passwordChangeSchema = z.object({
   new_password: z.string().max(128),
 });
 
+export const sysadminSchema = z.object({ sysadmin_flag: z.boolean() });
+
 /** Harbor's UserResp. */
 export function userView(user: UserRecord) {
   return {

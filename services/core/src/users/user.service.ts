@@ -3,7 +3,7 @@ import type { ListQuery } from '../listing/list-query.js';
 import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { isSysadmin, type Principal } from '../rbac/principal.js';
 import { meetsPasswordRule, PASSWORD_RULE, type PasswordHasher } from './password-hasher.js';
-import { PasswordRejectedError, UserExistsError, UserInvalidError, UserNotFoundError } from './user.errors.js';
+import { NotAUserError, PasswordRejectedError, UserExistsError, UserInvalidError, UserNotFoundError, WrongPasswordError } from './user.errors.js';
 import type { PgUserRepository, UserRecord } from './user.repository.js';
 
 export interface UserServiceDeps {
@@ -79,7 +79,8 @@ export class UserService {
   }
 
   async current(principal: Principal): Promise<UserRecord> {
-    if (principal.kind !== 'user') throw new UnauthenticatedError('this needs a signed-in user');
+    if (principal.kind === 'anonymous') throw new UnauthenticatedError();
+    if (principal.kind !== 'user') throw new NotAUserError();
     const user = await this.#deps.users.findById(principal.id);
     if (!user) throw new UnauthenticatedError();
     return user;
@@ -111,14 +112,20 @@ export class UserService {
     const user = await this.get(principal, id);
     const self = principal.kind === 'user' && principal.id === id;
     if (self) {
-      if (!oldPassword || !(await this.#deps.hasher.verify(oldPassword, user.passwordHash))) {
-        throw new PasswordRejectedError('the old password is not correct');
-      }
+      if (!oldPassword) throw new PasswordRejectedError('the current password (old_password) is required');
+      if (!(await this.#deps.hasher.verify(oldPassword, user.passwordHash))) throw new WrongPasswordError();
       if (oldPassword === newPassword) throw new PasswordRejectedError('the new password must differ from the old one');
     }
     if (!meetsPasswordRule(newPassword)) throw new PasswordRejectedError(PASSWORD_RULE);
     await this.#deps.users.setPassword(id, await this.#deps.hasher.hash(newPassword));
     this.#deps.logger.info('password changed', { userId: id, bySelf: self });
+  }
+
+  /** Grants or withdraws system admin rights (system admins only, never to themselves). */
+  async setSysadmin(principal: Principal, id: number, sysadmin: boolean): Promise<void> {
+    if (!isSysadmin(principal)) throw principal.kind === 'anonymous' ? new UnauthenticatedError() : new ForbiddenError('only system admins may change admin rights');
+    if (principal.kind === 'user' && principal.id === id) throw new ForbiddenError('you cannot change your own admin rights');
+    if (!(await this.#deps.users.setSysadmin(id, sysadmin))) throw new UserNotFoundError(id);
   }
 
   async delete(principal: Principal, id: number): Promise<UserRecord> {

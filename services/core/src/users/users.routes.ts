@@ -4,7 +4,7 @@ import { sendPage } from '../http/pagination.js';
 import { intParam, queryString } from '../http/params.js';
 import { principalOf } from '../http/security.js';
 import { readListQuery } from '../listing/list-query.js';
-import { passwordChangeSchema, userCreationSchema, userProfileSchema, userView } from './user.schemas.js';
+import { passwordChangeSchema, sysadminSchema, userCreationSchema, userProfileSchema, userView } from './user.schemas.js';
 import type { UserService } from './user.service.js';
 
 /** `/api/v2.0/users…` */
@@ -45,6 +45,11 @@ export function userRoutes(deps: { users: UserService }): Router {
   router.put('/users/:user_id/password', async (req, res) => {
     const body = validate(passwordChangeSchema, req.body);
     await users.changePassword(principalOf(res), intParam(req, 'user_id'), body.old_password, body.new_password);
+    res.status(200).end();
+  });
+
+  router.put('/users/:user_id/sysadmin', async (req, res) => {
+    await users.setSysadmin(principalOf(res), intParam(req, 'user_id'), validate(sysadminSchema, req.body).sysadmin_flag);
     res.status(200).end();
   });
 
