@@ -69,7 +69,7 @@ describe('registry events at core /service/notifications', () => {
   async function notify(events: readonly unknown[], authorization: string | null = `Harbor-Secret ${secret}`) {
     const headers: Record<string, string> = { 'Content-Type': EVENTS_MEDIA_TYPE };
     if (authorization !== null) headers.Authorization = authorization;
-    const response = await fetch(`${suite.url}/service/notifications`, { method: 'POST', headers, body: JSON.stringify({ events }) });
+    const response = await fetch(`${suite.coreUrl}/service/notifications`, { method: 'POST', headers, body: JSON.stringify({ events }) });
     const text = await response.text();
     return { status: response.status, text, body: (text.startsWith('{') ? JSON.parse(text) : undefined) as { applied: number; ignored: number } | undefined };
   }

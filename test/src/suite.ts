@@ -6,11 +6,13 @@ import { ROOT_DIR } from './stack.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
 
 export interface Suite {
-  /** Where clients reach Wharf (core, until the proxy exists). */
+  /** Where clients reach Wharf: the proxy. */
   url: string;
   /** `127.0.0.1:<port>`, as image references name it. */
   host: string;
   registryUrl: string;
+  /** core itself, behind the proxy (for internal endpoints such as /service/notifications). */
+  coreUrl: string;
   adminPassword: string;
   /** The Harbor API as admin. */
   admin: HarborClient;
@@ -19,15 +21,15 @@ export interface Suite {
   stack: RunningStack;
   /** A registry client carrying a token the token service issued for `scopes` to these credentials (none: anonymous). */
   registryAs(credentials: { username: string; password: string } | undefined, scopes: readonly string[]): Promise<TestRegistryClient>;
-  log(service: 'core' | 'registry-facade'): Promise<string>;
+  log(service: 'core' | 'registry-facade' | 'proxy'): Promise<string>;
   stop(): Promise<void>;
 }
 
 /**
- * The whole suite (registry-facade behind core) started the way `npm start` starts it, on
+ * The whole suite (proxy → core → registry-facade) started the way `npm start` starts it, on
  * free ports, with its own database, Redis key prefix and temp dir.
  */
-export async function startSuite(label: string, options: { adminPassword?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Suite> {
+export async function startSuite(label: string, options: { adminPassword?: string; env?: NodeJS.ProcessEnv; blobRoute?: 'core' | 'registry' } = {}): Promise<Suite> {
   const temp: TempDir = await createTempDir(label);
   const db = await createTestDatabase(`suite_${label}`);
   const redis: TestRedisNamespace = await createTestRedisNamespace(label);
@@ -35,6 +37,7 @@ export async function startSuite(label: string, options: { adminPassword?: strin
   const dataDir = join(temp.path, 'data');
   await mkdir(dataDir, { recursive: true });
   const adminPassword = options.adminPassword ?? 'Wharf-Admin-2026';
+  const corePort = await freePort();
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -42,7 +45,9 @@ export async function startSuite(label: string, options: { adminPassword?: strin
       dataDir,
       databaseUrl: db.url,
       registryPort: await freePort(),
-      corePort: await freePort(),
+      corePort,
+      proxyPort: await freePort(),
+      blobRoute: options.blobRoute,
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
       adminPassword,
@@ -61,6 +66,7 @@ export async function startSuite(label: string, options: { adminPassword?: strin
     url,
     host: new URL(url).host,
     registryUrl: stack.registryUrl,
+    coreUrl: `http://127.0.0.1:${corePort}`,
     adminPassword,
     admin,
     dir: temp.path,

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { Logger } from '@wharf/logging';
@@ -11,6 +12,8 @@ export interface ListenOptions {
   headersTimeoutMs?: number;
   /** Idle time on a keep-alive connection; above common load balancer idle timeouts. */
   keepAliveTimeoutMs?: number;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface RunningServer {
@@ -28,7 +31,7 @@ export interface RunningServer {
  * longer than common load balancer idle timeouts.
  */
 export async function listen(handler: RequestListener, options: ListenOptions): Promise<RunningServer> {
-  const server = createServer(handler);
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   server.requestTimeout = 0;
   server.headersTimeout = options.headersTimeoutMs ?? 60_000;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 75_000;
@@ -43,7 +46,7 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
   options.logger.info('server listening', { url });
 
   let closing: Promise<void> | undefined;

@@ -37,6 +37,8 @@ export const configSchema = z
     CORE_REFRESH_TOKEN_TTL: duration().prefault('30d'),
     /** PEM private key (RSA or P-256) that signs registry tokens. */
     CORE_TOKEN_PRIVATE_KEY_FILE: z.string().min(1),
+    /** Create the key file (P-256) when it does not exist yet (single-host deployments such as docker-compose). */
+    CORE_TOKEN_KEY_GENERATE: bool().default(false),
 
     CORE_SESSION_TTL: duration().prefault('30m'),
     CORE_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
@@ -63,6 +65,7 @@ export const configSchema = z
       ttlSeconds: Math.round(env.CORE_TOKEN_TTL / 1000),
       refreshTtlSeconds: Math.round(env.CORE_REFRESH_TOKEN_TTL / 1000),
       privateKeyFile: env.CORE_TOKEN_PRIVATE_KEY_FILE,
+      generateKey: env.CORE_TOKEN_KEY_GENERATE,
     },
     sessions: { ttlMs: env.CORE_SESSION_TTL },
     login: { maxFailures: env.CORE_LOGIN_MAX_FAILURES, lockoutMs: env.CORE_LOGIN_LOCKOUT },

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
@@ -63,6 +64,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   redis.on('error', (error: Error) => logger.warn('redis connection problem', { err: error }));
   await redis.connect();
   const metrics = createMetrics({ service: 'core' });
+  if (config.token.generateKey) ensureKeyFile(config.token.privateKeyFile, logger);
   const key = await signingKeyFromPem(readFileSync(config.token.privateKeyFile, 'utf8'));
   const hasher = options.hasher ?? new ScryptPasswordHasher();
 
@@ -170,6 +172,19 @@ export async function createCore(config: Config, options: { logger?: Logger; has
       await pool.end();
     },
   };
+}
+
+/** Writes a new P-256 key where none exists (exclusively, so replicas starting at once keep one key). */
+function ensureKeyFile(path: string, logger: Logger): void {
+  if (existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  try {
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    logger.info('token signing key created', { path });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  }
 }
 
 async function main(): Promise<void> {

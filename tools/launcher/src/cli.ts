@@ -22,10 +22,15 @@ function setting(name: keyof typeof defaults): string {
 
 async function start(): Promise<void> {
   const databaseUrl = setting('DATABASE_URL');
-  await ensureInfrastructure([endpointOf('postgres', databaseUrl), endpointOf('redis', setting('REDIS_URL'))], say);
+  await ensureInfrastructure(
+    [endpointOf('postgres', databaseUrl), endpointOf('redis', setting('REDIS_URL')), endpointOf('rabbitmq', setting('AMQP_URL'))],
+    say,
+    ROOT,
+  );
   const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
   const registryPort = Number(process.env.REGISTRY_HTTP_PORT || 5000);
   const corePort = Number(process.env.CORE_HTTP_PORT || 8081);
+  const proxyPort = Number(process.env.PROXY_HTTP_PORT || 8080);
   say(`data in ${dataDir}, metadata in ${databaseUrl.replace(/\/\/[^@/]*@/, '//')}`);
   const adminPassword = process.env.WHARF_ADMIN_PASSWORD || DEVELOPMENT_ADMIN_PASSWORD;
   const stack = await startStack({
@@ -34,6 +39,7 @@ async function start(): Promise<void> {
     databaseUrl,
     registryPort,
     corePort,
+    proxyPort,
     redisUrl: setting('REDIS_URL'),
     adminPassword,
     env: { LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' },
@@ -77,6 +83,7 @@ async function prepareTest(): Promise<void> {
       endpointOf('rabbitmq', setting('AMQP_URL')),
     ],
     say,
+    ROOT,
   );
 }
 

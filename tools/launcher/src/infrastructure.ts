@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type InfrastructureName = 'postgres' | 'redis' | 'rabbitmq';
 
@@ -76,12 +77,8 @@ function listVersions(): string[] {
   }
 }
 
-/** Images used when a Docker engine is the only way to get a server. */
-const containers: Record<InfrastructureName, { image: string; args: string[] }> = {
-  postgres: { image: 'postgres:17', args: ['-e', 'POSTGRES_HOST_AUTH_METHOD=trust', '-p', '127.0.0.1:5432:5432'] },
-  redis: { image: 'redis:7', args: ['-p', '127.0.0.1:6379:6379'] },
-  rabbitmq: { image: 'rabbitmq:4', args: ['-p', '127.0.0.1:5672:5672'] },
-};
+/** The compose file of the servers a local stack needs, used when a Docker engine is the only way to get them. */
+export const LOCAL_INFRA_COMPOSE = 'deploy/compose.local-infra.yml';
 
 function dockerEngineRunning(): boolean {
   return commandExists('docker') && spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
@@ -101,7 +98,7 @@ async function waitUntilReachable(endpoint: Endpoint, timeoutMs: number): Promis
  * installation when there is one, else in a container when a Docker engine runs; otherwise
  * this throws, naming what is missing and how to get it.
  */
-export async function ensureInfrastructure(endpoints: readonly Endpoint[], report: (line: string) => void): Promise<void> {
+export async function ensureInfrastructure(endpoints: readonly Endpoint[], report: (line: string) => void, rootDir = process.cwd()): Promise<void> {
   for (const endpoint of endpoints) {
     if (await isReachable(endpoint)) continue;
     const local = localStarters[endpoint.name];
@@ -114,10 +111,10 @@ export async function ensureInfrastructure(endpoints: readonly Endpoint[], repor
       report(`starting the local ${endpoint.name} (${where})`);
       local.start();
     } else if (dockerEngineRunning()) {
-      const container = containers[endpoint.name];
-      report(`starting ${endpoint.name} in a container from ${container.image} (${where})`);
-      run('docker', ['rm', '-f', `wharf-${endpoint.name}`]);
-      run('docker', ['run', '-d', '--name', `wharf-${endpoint.name}`, ...container.args, container.image]);
+      report(`starting ${endpoint.name} with docker compose (${LOCAL_INFRA_COMPOSE}, ${where})`);
+      if (!run('docker', ['compose', '-f', join(rootDir, LOCAL_INFRA_COMPOSE), 'up', '-d', '--wait', endpoint.name])) {
+        throw new InfrastructureError(`docker compose could not start ${endpoint.name}; see: docker compose -f ${LOCAL_INFRA_COMPOSE} logs ${endpoint.name}`);
+      }
     } else {
       throw new InfrastructureError(
         `${endpoint.name} is not running at ${where}, is not installed, and no Docker engine runs here: ` +

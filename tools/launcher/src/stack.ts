@@ -18,6 +18,10 @@ export interface StackOptions {
    */
   services?: 'suite' | 'registry';
   corePort?: number;
+  /** The public entry (suite only); its address is what clients use. */
+  proxyPort?: number;
+  /** Where blob traffic goes through the proxy: `core` or straight to `registry` (see docs/ARCHITECTURE.md). */
+  blobRoute?: 'core' | 'registry';
   redisUrl?: string;
   redisPrefix?: string;
   adminPassword?: string;
@@ -29,7 +33,7 @@ export interface StackOptions {
 
 export interface RunningStack {
   registryUrl: string;
-  /** Where users and clients reach the suite (core, until the proxy exists). */
+  /** Where users and clients reach the suite: the proxy. */
   url: string | undefined;
   adminPassword: string | undefined;
   services: ServiceProcess[];
@@ -47,6 +51,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const registryUrl = `http://${host}:${options.registryPort}`;
   const suite = (options.services ?? 'suite') === 'suite';
   const coreUrl = `http://${host}:${options.corePort ?? 8081}`;
+  const publicUrl = `http://${host}:${options.proxyPort ?? 8080}`;
   const secrets = suite ? ensureStackSecrets(options.dataDir) : undefined;
   const adminPassword = suite ? options.adminPassword ?? DEVELOPMENT_ADMIN_PASSWORD : undefined;
   const logFile = (name: string) => (options.logDir ? join(options.logDir, `${name}.log`) : undefined);
@@ -67,7 +72,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           ...(suite
             ? {
                 REGISTRY_AUTH_MODE: 'token',
-                REGISTRY_AUTH_TOKEN_REALM: `${coreUrl}/service/token`,
+                REGISTRY_AUTH_TOKEN_REALM: `${publicUrl}/service/token`,
                 REGISTRY_AUTH_TOKEN_JWKS_URL: `${coreUrl}/service/keys`,
                 REGISTRY_NOTIFICATIONS_URL: `${coreUrl}/service/notifications`,
                 REGISTRY_NOTIFICATIONS_SECRET: secrets!.secret,
@@ -88,13 +93,32 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             ...common,
             CORE_HTTP_HOST: host,
             CORE_HTTP_PORT: String(options.corePort ?? 8081),
-            CORE_EXTERNAL_URL: coreUrl,
+            CORE_EXTERNAL_URL: publicUrl,
             CORE_REGISTRY_URL: registryUrl,
             CORE_SECRET: secrets!.secret,
             CORE_TOKEN_PRIVATE_KEY_FILE: secrets!.tokenKeyFile,
+            CORE_TOKEN_KEY_GENERATE: 'true',
             WHARF_ADMIN_PASSWORD: adminPassword,
             ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
             ...(options.redisPrefix ? { CORE_REDIS_PREFIX: options.redisPrefix } : {}),
+            ...options.env,
+          },
+        }),
+      );
+      services.push(
+        await startServiceProcess({
+          name: 'proxy',
+          entry: join(options.rootDir, 'services/proxy/dist/main.js'),
+          readyUrl: `${publicUrl}/readyz`,
+          logFile: logFile('proxy'),
+          env: {
+            ...common,
+            PROXY_HTTP_HOST: host,
+            PROXY_HTTP_PORT: String(options.proxyPort ?? 8080),
+            PROXY_EXTERNAL_URL: publicUrl,
+            PROXY_CORE_URL: coreUrl,
+            PROXY_REGISTRY_URL: registryUrl,
+            ...(options.blobRoute ? { PROXY_BLOB_ROUTE: options.blobRoute } : {}),
             ...options.env,
           },
         }),
@@ -106,7 +130,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   }
   return {
     registryUrl,
-    url: suite ? coreUrl : undefined,
+    url: suite ? publicUrl : undefined,
     adminPassword,
     services,
     stop: async () => {

@@ -1,0 +1,66 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { ApiError } from '@wharf/errors';
+import { errorMiddleware, healthRoutes, notFound, requestId, type ReadinessCheck } from '@wharf/http-kit';
+import { accessLog, type Logger } from '@wharf/logging';
+import { portalRoutes } from './portal/portal.routes.js';
+import { destinationOf } from './routing/route-table.js';
+import { upstreamProxy } from './routing/upstream-proxy.js';
+
+export interface AppDeps {
+  logger: Logger;
+  readiness: readonly ReadinessCheck[];
+  isShuttingDown?: () => boolean;
+  externalUrl: string;
+  upstreams: { core: string; registry: string };
+  blobRoute: 'core' | 'registry';
+  scheme: 'http' | 'https';
+}
+
+/** The public entry: health, then every path to its upstream by the route table, the portal at `/`. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const internalUrls = [deps.upstreams.core, deps.upstreams.registry];
+  const proxies = {
+    core: upstreamProxy({ name: 'core', target: deps.upstreams.core, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
+    registry: upstreamProxy({ name: 'registry-facade', target: deps.upstreams.registry, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
+  };
+
+  app.use(requestId());
+  app.use(accessLog(deps.logger));
+  app.use(healthRoutes({ checks: deps.readiness, isShuttingDown: deps.isShuttingDown }));
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    switch (destinationOf(req.path, deps.blobRoute)) {
+      case 'core':
+        return proxies.core(req, res, next);
+      case 'registry':
+        return proxies.registry(req, res, next);
+      case 'internal':
+        // Registry events and job hooks are for the suite's own services only.
+        throw new ApiError('NOT_FOUND', { message: `no route for ${req.method} ${req.path}` });
+      case 'invalid':
+        throw new ApiError('BAD_REQUEST', { message: 'invalid path' });
+      case 'portal':
+      case 'unknown':
+        next();
+    }
+  });
+  app.use(portalRoutes(new URL(deps.externalUrl).host));
+  app.use(notFound());
+  app.use(errorMiddleware({ logger: deps.logger }));
+  return app;
+}
+
+/** With TLS on, the plain HTTP port only answers health checks and redirects everything else to HTTPS. */
+export function createRedirectApp(deps: { logger: Logger; externalUrl: string }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId());
+  app.use(healthRoutes({ checks: [] }));
+  app.use((req: Request, res: Response) => {
+    const target = new URL(deps.externalUrl);
+    res.redirect(req.method === 'GET' || req.method === 'HEAD' ? 301 : 308, `${target.origin}${req.originalUrl}`);
+  });
+  return app;
+}

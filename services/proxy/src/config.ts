@@ -1,0 +1,41 @@
+import { duration, logLevel, port, url } from '@wharf/config';
+import { z } from 'zod';
+
+/** The proxy's configuration: environment variables (or a YAML file of the same names named by CONFIG_FILE). */
+export const configSchema = z
+  .object({
+    LOG_LEVEL: logLevel().default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    PROXY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Plain HTTP; with TLS on it only redirects to HTTPS. */
+    PROXY_HTTP_PORT: port().default(8080),
+    PROXY_HTTPS_PORT: port().default(8443),
+    PROXY_TLS_CERT_FILE: z.string().min(1).optional(),
+    PROXY_TLS_KEY_FILE: z.string().min(1).optional(),
+    /** The address users and clients reach Wharf at. */
+    PROXY_EXTERNAL_URL: url().default('http://127.0.0.1:8080'),
+    PROXY_CORE_URL: url().default('http://127.0.0.1:8081'),
+    PROXY_REGISTRY_URL: url().default('http://127.0.0.1:5000'),
+    /**
+     * Where blob reads and uploads go: through `core` (every request passes core's /v2
+     * gate) or straight to `registry` (registry-facade checks the same tokens itself).
+     */
+    PROXY_BLOB_ROUTE: z.enum(['core', 'registry']).default('core'),
+    PROXY_SHUTDOWN_TIMEOUT: duration().prefault('30s'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.PROXY_TLS_CERT_FILE !== !env.PROXY_TLS_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['PROXY_TLS_CERT_FILE'], message: 'set both PROXY_TLS_CERT_FILE and PROXY_TLS_KEY_FILE, or neither' });
+    }
+  })
+  .transform((env) => ({
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    http: { host: env.PROXY_HTTP_HOST, port: env.PROXY_HTTP_PORT },
+    tls: env.PROXY_TLS_CERT_FILE && env.PROXY_TLS_KEY_FILE ? { certFile: env.PROXY_TLS_CERT_FILE, keyFile: env.PROXY_TLS_KEY_FILE, port: env.PROXY_HTTPS_PORT } : undefined,
+    externalUrl: env.PROXY_EXTERNAL_URL.replace(/\/+$/, ''),
+    upstreams: { core: env.PROXY_CORE_URL.replace(/\/+$/, ''), registry: env.PROXY_REGISTRY_URL.replace(/\/+$/, '') },
+    blobRoute: env.PROXY_BLOB_ROUTE,
+    shutdownTimeoutMs: env.PROXY_SHUTDOWN_TIMEOUT,
+  }));
+
+export type Config = z.output<typeof configSchema>;

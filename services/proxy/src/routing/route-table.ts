@@ -1,0 +1,40 @@
+import { matchRegistryPath } from '@wharf/oci';
+
+export type Destination = 'core' | 'registry' | 'internal' | 'portal' | 'unknown' | 'invalid';
+
+/** The path as a server would resolve it: percent-decoded, `//` collapsed; undefined when it climbs with `..`. */
+export function canonicalPath(path: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  const segments = decoded.replace(/\/+/g, '/').split('/');
+  if (segments.some((segment) => segment === '..' || segment === '.')) return undefined;
+  return segments.join('/');
+}
+
+/**
+ * Harbor's nginx routes, as one table: `/v2`, `/service`, `/api` and `/c` go to core,
+ * `/service/notifications` (registry events, job hooks) is internal and never reachable
+ * from outside, `/` is the portal. With `blobRoute: 'registry'`, blob reads and uploads go
+ * straight to registry-facade, which checks the same tokens.
+ */
+export function destinationOf(path: string, blobRoute: 'core' | 'registry'): Destination {
+  const canonical = canonicalPath(path);
+  if (canonical === undefined) return 'invalid';
+  const lower = canonical.toLowerCase();
+  if (lower === '/service/notifications' || lower.startsWith('/service/notifications/')) return 'internal';
+  if (lower === '/v2' || lower.startsWith('/v2/')) {
+    if (blobRoute === 'registry') {
+      const route = matchRegistryPath(path)?.route;
+      if (route === 'blob' || route === 'uploads' || route === 'upload') return 'registry';
+    }
+    return 'core';
+  }
+  if (lower.startsWith('/service/') || lower.startsWith('/api/') || lower.startsWith('/c/')) return 'core';
+  if (canonical === '/' || canonical === '') return 'portal';
+  return 'unknown';
+}
