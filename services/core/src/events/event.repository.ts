@@ -27,6 +27,8 @@ export class PgEventRepository {
   /** Counts a pull exactly once per event: pull count, pull times, audit entry. */
   async applyPull(id: string, pull: { repository: string; digest: string | undefined; tag: string | undefined; at: Date }, audit: AuditEntry): Promise<boolean> {
     return withTransaction(this.#pool, async (tx) => {
+      // Pull counts are statistics: they need not wait for the WAL flush.
+      await tx.query('SET LOCAL synchronous_commit TO OFF');
       const inserted = await tx.query("INSERT INTO registry_event (id, action) VALUES ($1, 'pull') ON CONFLICT (id) DO NOTHING", [id]);
       if (!inserted.rowCount) return false;
       await tx.query('UPDATE repository SET pull_count = pull_count + 1 WHERE name = $1', [pull.repository]);

@@ -1,5 +1,9 @@
-import type { Pool, Queryable } from '@wharf/db';
+import { withTransaction, type Pool, type Queryable } from '@wharf/db';
 import type { RegistryEvent } from './registry-event.js';
+
+const INSERT = `INSERT INTO event_outbox (id, payload, created_at)
+  SELECT (e->>'id')::uuid, e, (e->>'timestamp')::timestamptz FROM jsonb_array_elements($1::jsonb) AS e
+  ON CONFLICT (id) DO NOTHING`;
 
 export interface OutboxEntry {
   id: string;
@@ -19,12 +23,20 @@ export class PgEventOutbox {
   /** Stores events; pass a transaction's client to store them with the change that raised them. */
   async add(events: readonly RegistryEvent[], db: Queryable = this.#pool): Promise<void> {
     if (events.length === 0) return;
-    await db.query(
-      `INSERT INTO event_outbox (id, payload, created_at)
-       SELECT (e->>'id')::uuid, e, (e->>'timestamp')::timestamptz FROM jsonb_array_elements($1::jsonb) AS e
-       ON CONFLICT (id) DO NOTHING`,
-      [JSON.stringify(events)],
-    );
+    await db.query(INSERT, [JSON.stringify(events)]);
+  }
+
+  /**
+   * Stores events that accompany no change (pulls) without waiting for the WAL flush: they
+   * survive a restart of the registry, and only a crash of the database server itself can
+   * lose the last fraction of a second of them. A pull does not pay a disk flush.
+   */
+  async addLazily(events: readonly RegistryEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await withTransaction(this.#pool, async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit TO OFF');
+      await tx.query(INSERT, [JSON.stringify(events)]);
+    });
   }
 
   /**

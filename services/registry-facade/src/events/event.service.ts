@@ -28,8 +28,8 @@ export class EventService {
     return inputs.map((input) => buildManifestEvent(input, origin, this.#deps.source, now));
   }
 
-  /** Queues events on their own (writes queue theirs inside their transaction instead). */
+  /** Queues events on their own (pulls; writes queue theirs inside their transaction instead). */
   async record(inputs: readonly ManifestEventInput[], origin: RequestOrigin): Promise<void> {
-    await this.#deps.outbox.add(this.build(inputs, origin));
+    await this.#deps.outbox.addLazily(this.build(inputs, origin));
   }
 }
