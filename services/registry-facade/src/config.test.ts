@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@wharf/config';
+import { ConfigError, isSecret, loadConfig } from '@wharf/config';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';
 
@@ -41,5 +41,78 @@ describe('registry-facade configuration', () => {
       issuer: 'harbor-token-issuer',
       keys: { source: 'file', publicKeyFile: '/etc/wharf/token.pem' },
     });
+  });
+
+  it('needs a bucket for S3 storage, and both static keys or neither, naming the variables', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(configSchema, env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.variable);
+      }
+    };
+    expect(problems({ REGISTRY_STORAGE_DRIVER: 's3' })).toEqual(['REGISTRY_STORAGE_S3_BUCKET']);
+    expect(problems({ REGISTRY_STORAGE_DRIVER: 's3', REGISTRY_STORAGE_S3_BUCKET: 'b', REGISTRY_STORAGE_S3_ACCESS_KEY: 'AKIA' })).toEqual([
+      'REGISTRY_STORAGE_S3_SECRET_KEY',
+    ]);
+    expect(problems({ REGISTRY_STORAGE_DRIVER: 's3', REGISTRY_STORAGE_S3_BUCKET: 'b', REGISTRY_STORAGE_S3_SECRET_KEY: 'x' })).toEqual([
+      'REGISTRY_STORAGE_S3_ACCESS_KEY',
+    ]);
+    expect(problems({ REGISTRY_STORAGE_DRIVER: 's3', REGISTRY_STORAGE_S3_BUCKET: 'b', REGISTRY_STORAGE_S3_ROOT_DIRECTORY: 'a/../b' })).toEqual([
+      'REGISTRY_STORAGE_S3_ROOT_DIRECTORY',
+    ]);
+    expect(problems({ REGISTRY_STORAGE_DRIVER: 's3', REGISTRY_STORAGE_S3_BUCKET: 'b', REGISTRY_STORAGE_S3_ENDPOINT: 'minio:9000' })).toEqual([
+      'REGISTRY_STORAGE_S3_ENDPOINT',
+    ]);
+    // S3 settings do not matter to other drivers
+    expect(problems({ REGISTRY_STORAGE_S3_ACCESS_KEY: 'AKIA' })).toEqual([]);
+  });
+
+  it('reads S3 storage with the default credential chain and sensible timeouts', () => {
+    const config = loadConfig(configSchema, { REGISTRY_STORAGE_DRIVER: 's3', REGISTRY_STORAGE_S3_BUCKET: 'wharf-blobs' });
+    expect(config.storage).toEqual({
+      driver: 's3',
+      bucket: 'wharf-blobs',
+      region: 'us-east-1',
+      endpoint: undefined,
+      credentials: undefined,
+      forcePathStyle: false,
+      rootDirectory: '',
+      connectTimeoutMs: 5_000,
+      requestTimeoutMs: 120_000,
+      socketTimeoutMs: 60_000,
+      maxAttempts: 5,
+    });
+  });
+
+  it('reads an S3-compatible store with static keys, keeping the secret out of any dump', () => {
+    const config = loadConfig(configSchema, {
+      REGISTRY_STORAGE_DRIVER: 's3',
+      REGISTRY_STORAGE_S3_BUCKET: 'registry',
+      REGISTRY_STORAGE_S3_REGION: 'eu-west-3',
+      REGISTRY_STORAGE_S3_ENDPOINT: 'http://minio:9000',
+      REGISTRY_STORAGE_S3_ACCESS_KEY: 'minioadmin',
+      REGISTRY_STORAGE_S3_SECRET_KEY: 'very-secret-key',
+      REGISTRY_STORAGE_S3_FORCE_PATH_STYLE: 'true',
+      REGISTRY_STORAGE_S3_ROOT_DIRECTORY: '/wharf/registry/',
+      REGISTRY_STORAGE_S3_REQUEST_TIMEOUT: '30s',
+      REGISTRY_STORAGE_S3_MAX_ATTEMPTS: '3',
+    });
+    expect(config.storage).toMatchObject({
+      driver: 's3',
+      bucket: 'registry',
+      region: 'eu-west-3',
+      endpoint: 'http://minio:9000',
+      forcePathStyle: true,
+      rootDirectory: 'wharf/registry',
+      requestTimeoutMs: 30_000,
+      maxAttempts: 3,
+    });
+    if (config.storage.driver !== 's3') throw new Error('expected s3 storage');
+    expect(config.storage.credentials?.accessKeyId).toBe('minioadmin');
+    expect(isSecret(config.storage.credentials?.secretAccessKey)).toBe(true);
+    expect(config.storage.credentials?.secretAccessKey.reveal()).toBe('very-secret-key');
+    expect(JSON.stringify(config)).not.toContain('very-secret-key');
   });
 });

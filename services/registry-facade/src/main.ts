@@ -25,6 +25,7 @@ import { PgReferrerRepository } from './referrers/referrer.repository.js';
 import { ReferrerService } from './referrers/referrer.service.js';
 import { withBaseDriver } from './storage/base-driver.js';
 import { createStorageDriver } from './storage/registry.js';
+import { PathNotFoundError } from './storage/storage-driver.js';
 import { PgTagRepository } from './tags/tag.repository.js';
 import { TagService } from './tags/tag.service.js';
 import { PgUploadRepository } from './uploads/upload.repository.js';
@@ -105,7 +106,15 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
     metrics,
     readiness: [
       { name: 'postgres', check: () => pingPool(pool) },
-      { name: 'storage', check: async () => void (await storage.list('/').catch(() => [])) },
+      {
+        // Reaches the store (an empty one has no /blobs yet, which is fine).
+        name: 'storage',
+        check: async () => {
+          await storage.list('/blobs').catch((error: unknown) => {
+            if (!(error instanceof PathNotFoundError)) throw error;
+          });
+        },
+      },
     ],
     isShuttingDown: () => shuttingDown,
     authenticator,
@@ -148,6 +157,7 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
       await server?.close(config.shutdownTimeoutMs);
       await notifier?.close();
       await pool.end();
+      await storage.close?.();
     },
   };
 }

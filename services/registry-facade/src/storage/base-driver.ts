@@ -56,6 +56,10 @@ export function withBaseDriver(driver: StorageDriver, options: BaseDriverOptions
     move: (source, destination) => run('move', [source, destination], () => driver.move(source, destination)),
     delete: (path) => run('delete', [path], () => driver.delete(path)),
   };
+  if (driver.close) {
+    const close = driver.close.bind(driver);
+    wrapped.close = () => close();
+  }
   if (driver.redirectUrl) {
     const redirect = driver.redirectUrl.bind(driver);
     wrapped.redirectUrl = (path, method) => run('redirect_url', [path], () => redirect(path, method));

@@ -28,6 +28,8 @@ export interface StorageDriver {
   delete(path: string): Promise<void>;
   /** A URL the client may fetch the content from directly, when the driver offers one. */
   redirectUrl?(path: string, method: 'GET' | 'HEAD'): Promise<string | undefined>;
+  /** Releases connections the driver holds (at shutdown). */
+  close?(): void | Promise<void>;
 }
 
 export interface FileInfo {
