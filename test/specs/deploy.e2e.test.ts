@@ -364,7 +364,7 @@ describe('the production copy of each service (the Dockerfiles’ pnpm deploy), 
         CORE_TOKEN_PRIVATE_KEY_FILE: join(temp.path, 'secrets/token.key'),
         CORE_TOKEN_KEY_GENERATE: 'true',
       },
-      proxy: { PROXY_EXTERNAL_URL: url('proxy'), PROXY_CORE_URL: url('core'), PROXY_REGISTRY_URL: url('registry-facade') },
+      proxy: { PROXY_EXTERNAL_URL: url('proxy'), PROXY_CORE_URL: url('core'), PROXY_REGISTRY_URL: url('registry-facade'), PROXY_CORE_SECRET: secret },
     };
     for (const service of ['registry-facade', 'core', 'proxy'] as const) {
       const runtime = stages(parseDockerfile(dockerfileOf(service))).get('runtime')!;

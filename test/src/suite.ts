@@ -8,6 +8,8 @@ import { createTempDir, type TempDir } from './temp-dir.js';
 export interface Suite {
   /** Where clients reach Wharf: the proxy. */
   url: string;
+  /** The proxy's plain HTTP port (the same as `url` unless TLS is on, when it only redirects). */
+  httpUrl: string;
   /** `127.0.0.1:<port>`, as image references name it. */
   host: string;
   registryUrl: string;
@@ -38,6 +40,7 @@ export async function startSuite(label: string, options: { adminPassword?: strin
   await mkdir(dataDir, { recursive: true });
   const adminPassword = options.adminPassword ?? 'Wharf-Admin-2026';
   const corePort = await freePort();
+  const proxyPort = await freePort();
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -46,7 +49,7 @@ export async function startSuite(label: string, options: { adminPassword?: strin
       databaseUrl: db.url,
       registryPort: await freePort(),
       corePort,
-      proxyPort: await freePort(),
+      proxyPort,
       blobRoute: options.blobRoute,
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
@@ -64,6 +67,7 @@ export async function startSuite(label: string, options: { adminPassword?: strin
   const admin = new HarborClient(url, { username: 'admin', password: adminPassword });
   return {
     url,
+    httpUrl: `http://127.0.0.1:${proxyPort}`,
     host: new URL(url).host,
     registryUrl: stack.registryUrl,
     coreUrl: `http://127.0.0.1:${corePort}`,

@@ -14,6 +14,7 @@ import { memberRoutes } from './members/members.routes.js';
 import type { MemberService } from './members/member.service.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import type { ProjectService } from './projects/project.service.js';
+import { registryAccessRoutes } from './registry/registry-access.routes.js';
 import { v2Gate, type V2GateDeps } from './registry/v2.routes.js';
 import { repositoryRoutes } from './repositories/repositories.routes.js';
 import type { RepositoryService } from './repositories/repository.service.js';
@@ -73,11 +74,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.metrics.routes);
 
   // The registry front streams bodies: it comes before any body parser.
-  app.use(v2Gate(deps.v2));
+  const gate = v2Gate(deps.v2);
+  app.use(gate.middleware);
 
   app.use(securityContext({ login: services.login, secret: deps.secret }));
   app.use(tokenRoutes({ tokens: services.tokens, login: services.login }));
   app.use(notificationRoutes({ events: services.events }));
+  app.use(registryAccessRoutes({ gate }));
   app.use(sessionRoutes({ login: services.login, secureCookies: deps.secureCookies, sessionTtlMs: deps.sessionTtlMs }));
 
   app.get('/api/version', (_req, res) => void res.json({ version: 'v2.0' }));

@@ -3,6 +3,7 @@ import { ApiError } from '@wharf/errors';
 import { errorMiddleware, healthRoutes, notFound, requestId, type ReadinessCheck } from '@wharf/http-kit';
 import { accessLog, type Logger } from '@wharf/logging';
 import { portalRoutes } from './portal/portal.routes.js';
+import type { RegistryAccess } from './routing/registry-access.js';
 import { destinationOf } from './routing/route-table.js';
 import { upstreamProxy } from './routing/upstream-proxy.js';
 
@@ -13,11 +14,14 @@ export interface AppDeps {
   externalUrl: string;
   upstreams: { core: string; registry: string };
   blobRoute: 'core' | 'registry';
+  /** core's judgement of a blob request sent straight to registry-facade (blobRoute `registry`). */
+  registryAccess?: RegistryAccess;
   scheme: 'http' | 'https';
 }
 
 /** The public entry: health, then every path to its upstream by the route table, the portal at `/`. */
 export function createApp(deps: AppDeps): Express {
+  if (deps.blobRoute === 'registry' && !deps.registryAccess) throw new Error("blobRoute 'registry' needs registryAccess: core judges every request sent straight to registry-facade");
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -34,8 +38,20 @@ export function createApp(deps: AppDeps): Express {
     switch (destinationOf(req.path, deps.blobRoute)) {
       case 'core':
         return proxies.core(req, res, next);
-      case 'registry':
+      case 'registry': {
+        let decision;
+        try {
+          decision = await deps.registryAccess!(req, res);
+        } catch (error) {
+          deps.logger.warn('core unreachable for a registry access check', { err: error, path: req.path });
+          throw new ApiError('UNAVAILABLE', { message: 'core is unavailable, try again' });
+        }
+        if (!decision.allowed) {
+          res.status(decision.status).set(decision.headers).end(decision.body);
+          return;
+        }
         return proxies.registry(req, res, next);
+      }
       case 'internal':
         // Registry events and job hooks are for the suite's own services only.
         throw new ApiError('NOT_FOUND', { message: `no route for ${req.method} ${req.path}` });

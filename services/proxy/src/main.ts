@@ -5,6 +5,7 @@ import { listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp, createRedirectApp } from './app.js';
 import { configSchema, type Config } from './config.js';
+import { registryAccess } from './routing/registry-access.js';
 
 export interface Proxy {
   app: Express;
@@ -33,6 +34,7 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
     externalUrl: config.externalUrl,
     upstreams: config.upstreams,
     blobRoute: config.blobRoute,
+    registryAccess: config.coreSecret ? registryAccess({ coreUrl: config.upstreams.core, secret: config.coreSecret }) : undefined,
     scheme: config.tls ? 'https' : 'http',
   });
   const servers: RunningServer[] = [];

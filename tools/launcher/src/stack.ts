@@ -51,7 +51,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const registryUrl = `http://${host}:${options.registryPort}`;
   const suite = (options.services ?? 'suite') === 'suite';
   const coreUrl = `http://${host}:${options.corePort ?? 8081}`;
-  const publicUrl = `http://${host}:${options.proxyPort ?? 8080}`;
+  const plainUrl = `http://${host}:${options.proxyPort ?? 8080}`;
+  // With TLS on, clients use HTTPS and the plain port only redirects (and answers health checks).
+  const tlsPort = options.env?.PROXY_TLS_CERT_FILE ? options.env.PROXY_HTTPS_PORT ?? '8443' : undefined;
+  const publicUrl = options.env?.PROXY_EXTERNAL_URL ?? (tlsPort ? `https://${host}:${tlsPort}` : plainUrl);
   const secrets = suite ? ensureStackSecrets(options.dataDir) : undefined;
   const adminPassword = suite ? options.adminPassword ?? DEVELOPMENT_ADMIN_PASSWORD : undefined;
   const logFile = (name: string) => (options.logDir ? join(options.logDir, `${name}.log`) : undefined);
@@ -109,7 +112,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         await startServiceProcess({
           name: 'proxy',
           entry: join(options.rootDir, 'services/proxy/dist/main.js'),
-          readyUrl: `${publicUrl}/readyz`,
+          readyUrl: `${plainUrl}/readyz`,
           logFile: logFile('proxy'),
           env: {
             ...common,
@@ -118,6 +121,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             PROXY_EXTERNAL_URL: publicUrl,
             PROXY_CORE_URL: coreUrl,
             PROXY_REGISTRY_URL: registryUrl,
+            PROXY_CORE_SECRET: secrets!.secret,
             ...(options.blobRoute ? { PROXY_BLOB_ROUTE: options.blobRoute } : {}),
             ...options.env,
           },

@@ -33,6 +33,11 @@ export interface V2GateDeps {
 
 const CATALOG_SCOPE: Access = { type: 'registry', name: 'catalog', actions: ['*'] };
 
+interface Authorized {
+  match: NonNullable<ReturnType<typeof matchRegistryPath>>;
+  project: ProjectRecord;
+}
+
 class ChallengeError extends ApiError {
   readonly challenge: string;
 
@@ -88,8 +93,8 @@ export function v2Gate(deps: V2GateDeps) {
   const challenge = (scopes: Access[], error?: 'invalid_token' | 'insufficient_scope') =>
     bearerChallenge({ realm: deps.realm, service: deps.tokens.service, scopes, error });
 
-  async function claimsOf(req: Request, scopes: Access[]): Promise<TokenClaims> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  async function claimsOf(authorization: string | undefined, scopes: Access[]): Promise<TokenClaims> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) throw new ChallengeError('authentication required', challenge(scopes));
     try {
       return await deps.tokens.verify(match[1]!);
@@ -99,24 +104,18 @@ export function v2Gate(deps: V2GateDeps) {
     }
   }
 
-  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
-    res.set('Docker-Distribution-API-Version', 'registry/2.0');
-    const match = matchRegistryPath(req.path);
-    if (!match) throw new ApiError('NOT_FOUND', { message: `no route for ${req.method} ${req.path}` });
-
-    if (match.route === 'base') {
-      await claimsOf(req, []);
-      res.status(200).json({});
-      return;
-    }
-    if (match.route === 'catalog') {
-      await catalog(req, res);
-      return;
-    }
+  /**
+   * Every policy core applies to a repository route before the registry sees it: a valid
+   * token granting the route's action, a project that exists (NAME_UNKNOWN for a system
+   * admin, refused like a private one for anyone else), and a token not older than its project.
+   */
+  async function authorize(method: string, path: string, authorization: string | undefined): Promise<Authorized> {
+    const match = matchRegistryPath(path);
+    if (!match || match.route === 'base' || match.route === 'catalog') throw new ApiError('NOT_FOUND', { message: `no route for ${method} ${path}` });
     if (!isValidRepositoryName(match.name)) throw new ApiError('NAME_INVALID', { message: `invalid repository name ${JSON.stringify(match.name.slice(0, 300))}` });
-    const action = actionForMethod(req.method);
+    const action = actionForMethod(method);
     const scope: Access = { type: 'repository', name: match.name, actions: action === 'push' ? ['pull', 'push'] : [action] };
-    const claims = await claimsOf(req, [scope]);
+    const claims = await claimsOf(authorization, [scope]);
     const project = await deps.projects.find({ name: match.name.split('/')[0]! });
 
     if (!grants(claims.access, 'repository', match.name, action)) {
@@ -132,7 +131,22 @@ export function v2Gate(deps: V2GateDeps) {
     if (!project || (claims.issuedAt !== undefined && claims.issuedAt * 1000 < Math.floor(project.creationTime.getTime() / 1000) * 1000)) {
       throw new ChallengeError('the token was issued before this project existed', challenge([scope], 'invalid_token'));
     }
+    return { match, project };
+  }
 
+  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
+    res.set('Docker-Distribution-API-Version', 'registry/2.0');
+    const route = matchRegistryPath(req.path)?.route;
+    if (route === 'base') {
+      await claimsOf(req.headers.authorization, []);
+      res.status(200).json({});
+      return;
+    }
+    if (route === 'catalog') {
+      await catalog(req, res);
+      return;
+    }
+    const { match, project } = await authorize(req.method, req.path, req.headers.authorization);
     if (match.route === 'manifest' && req.method === 'GET') await checkPull(project, match.name, match.params.reference!);
     if (match.route === 'manifest' && req.method === 'PUT') {
       await manifestPush(req, res, next);
@@ -154,7 +168,7 @@ export function v2Gate(deps: V2GateDeps) {
   }
 
   async function catalog(req: Request, res: Response): Promise<void> {
-    const claims = await claimsOf(req, [CATALOG_SCOPE]);
+    const claims = await claimsOf(req.headers.authorization, [CATALOG_SCOPE]);
     const principal = grants(claims.access, 'registry', 'catalog', '*') ? ({ kind: 'internal' } as const) : await deps.login.principalForSubject(claims.subject);
     const rawN = typeof req.query.n === 'string' ? req.query.n : undefined;
     if (rawN !== undefined && !/^\d{1,6}$/.test(rawN)) throw new ApiError('PAGINATION_NUMBER_INVALID', { message: 'n must be a non-negative integer' });
@@ -170,18 +184,31 @@ export function v2Gate(deps: V2GateDeps) {
     res.json({ repositories: page });
   }
 
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (req.path !== '/v2' && !req.path.startsWith('/v2/')) {
-      next();
-      return;
-    }
-    try {
-      await handle(req, res, next);
-    } catch (error) {
-      if (error instanceof ChallengeError) res.set('WWW-Authenticate', error.challenge);
-      throw error;
-    }
+  return {
+    middleware: async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      if (req.path !== '/v2' && !req.path.startsWith('/v2/')) {
+        next();
+        return;
+      }
+      try {
+        await handle(req, res, next);
+      } catch (error) {
+        if (error instanceof ChallengeError) res.set('WWW-Authenticate', error.challenge);
+        throw error;
+      }
+    },
+    /** {@link authorize} for a request another service will serve; refusals carry their Bearer challenge in `challenge`. */
+    authorize: async (method: string, path: string, authorization: string | undefined): Promise<void> => {
+      await authorize(method, path, authorization);
+    },
   };
+}
+
+export type V2Gate = ReturnType<typeof v2Gate>;
+
+/** A refusal whose answer needs `WWW-Authenticate`; undefined for any other error. */
+export function challengeOf(error: unknown): string | undefined {
+  return error instanceof ChallengeError ? error.challenge : undefined;
 }
 
 /** After the registry accepted a manifest: project it (and record the push) before answering. */

@@ -26,6 +26,8 @@ describe('the route table', () => {
     '/service/%6eotifications',
     '/SERVICE/NOTIFICATIONS',
     '//service/notifications',
+    '/service/internal/registry-access',
+    '/service/Internal/registry-access',
   ])('keeps the internal %s away from outside', (path) => {
     expect(destinationOf(path, 'core')).toBe('internal');
   });

@@ -1,5 +1,8 @@
 import { matchRegistryPath } from '@wharf/oci';
 
+/** Paths for the suite's own services only. */
+const INTERNAL = ['/service/notifications', '/service/internal'];
+
 export type Destination = 'core' | 'registry' | 'internal' | 'portal' | 'unknown' | 'invalid';
 
 /** The path as a server would resolve it: percent-decoded, `//` collapsed; undefined when it climbs with `..`. */
@@ -18,15 +21,16 @@ export function canonicalPath(path: string): string | undefined {
 
 /**
  * Harbor's nginx routes, as one table: `/v2`, `/service`, `/api` and `/c` go to core,
- * `/service/notifications` (registry events, job hooks) is internal and never reachable
- * from outside, `/` is the portal. With `blobRoute: 'registry'`, blob reads and uploads go
- * straight to registry-facade, which checks the same tokens.
+ * `/service/notifications` (registry events, job hooks) and `/service/internal` (access
+ * checks) are internal and never reachable from outside, `/` is the portal. With
+ * `blobRoute: 'registry'`, blob reads and uploads go straight to registry-facade once core
+ * has judged the request (see registry-access.ts).
  */
 export function destinationOf(path: string, blobRoute: 'core' | 'registry'): Destination {
   const canonical = canonicalPath(path);
   if (canonical === undefined) return 'invalid';
   const lower = canonical.toLowerCase();
-  if (lower === '/service/notifications' || lower.startsWith('/service/notifications/')) return 'internal';
+  if (INTERNAL.some((prefix) => lower === prefix || lower.startsWith(`${prefix}/`))) return 'internal';
   if (lower === '/v2' || lower.startsWith('/v2/')) {
     if (blobRoute === 'registry') {
       const route = matchRegistryPath(path)?.route;

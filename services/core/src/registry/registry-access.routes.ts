@@ -1,0 +1,37 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { ApiError } from '@wharf/errors';
+import { validate } from '@wharf/http-kit';
+import { principalOf } from '../http/security.js';
+import { challengeOf, type V2Gate } from './v2.routes.js';
+
+const accessRequestSchema = z.object({
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  path: z.string().startsWith('/v2/').max(4096),
+  authorization: z.string().max(16_384).optional(),
+});
+
+/**
+ * `POST /service/internal/registry-access`: may this registry request go on? The proxy asks
+ * before it sends a blob request straight to registry-facade, so the direct path keeps every
+ * policy of core's /v2 gate. 204 when it may; otherwise the very answer the client gets from
+ * core's /v2 (status, `{"errors":[…]}`, `WWW-Authenticate`), for the proxy to relay. Internal
+ * only: the caller presents the suite's secret, and the proxy never routes this from outside.
+ */
+export function registryAccessRoutes(deps: { gate: V2Gate }): Router {
+  const router = Router();
+  router.post('/service/internal/registry-access', express.json({ limit: '64kb' }), async (req, res) => {
+    if (principalOf(res).kind !== 'internal') throw new ApiError('UNAUTHORIZED', { message: 'registry access checks need the suite secret' });
+    const request = validate(accessRequestSchema, req.body);
+    res.set('Docker-Distribution-API-Version', 'registry/2.0');
+    try {
+      await deps.gate.authorize(request.method, request.path, request.authorization);
+    } catch (error) {
+      const challenge = challengeOf(error);
+      if (challenge) res.set('WWW-Authenticate', challenge);
+      throw error;
+    }
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,190 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, TestRegistryClient, type RegistryResponse } from '@wharf/testing';
+import { run } from '../src/run.js';
+import { startSuite, type Suite } from '../src/suite.js';
+import { createTempDir, type TempDir } from '../src/temp-dir.js';
+
+const PASSWORD = 'Proxy-Test-2026';
+
+function blobOf(bytes: Buffer) {
+  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+}
+
+/** A 401 with Harbor's Bearer challenge naming the external realm (and, but for HEAD, the error body). */
+function expectChallenge(answer: RegistryResponse, suite: Suite, error: 'invalid_token' | 'insufficient_scope' | undefined): void {
+  expect(answer.status, answer.body.toString()).toBe(401);
+  const challenge = answer.headers.get('www-authenticate') ?? '';
+  expect(challenge).toContain(`realm="${suite.url}/service/token"`);
+  if (error) expect(challenge).toContain(`error="${error}"`);
+  else expect(challenge).not.toContain('error=');
+  if (answer.body.length > 0) expect(answer.json<{ errors: { code: string }[] }>().errors[0]!.code).toBe('UNAUTHORIZED');
+}
+
+/**
+ * Every policy of core's /v2 gate holds for blob traffic whichever way the proxy sends it:
+ * straight to registry-facade after core's access check (`registry`, the default) or
+ * through core (`core`). Both run the same cases against the real suite.
+ */
+describe.each(['registry', 'core'] as const)('the proxy with blob route %s', (blobRoute) => {
+  let suite: Suite;
+  const project = `p-${blobRoute}`;
+  const open = `pub-${blobRoute}`;
+  const blob = blobOf(randomBytes(4096));
+  const asAdmin = (scopes: string[]) => suite.registryAs({ username: 'admin', password: suite.adminPassword }, scopes);
+
+  beforeAll(async () => {
+    suite = await startSuite(`proxy-${blobRoute}`, { blobRoute });
+    await suite.admin.createProject(project);
+    await suite.admin.createProject(open, { public: true });
+    await suite.admin.createUser('guest-user', PASSWORD);
+    await suite.admin.addMember(project, 'guest-user', 3);
+    for (const name of [project, open]) expect((await (await asAdmin([`repository:${name}/app:pull,push`])).pushBlob(`${name}/app`, blob)).status).toBe(201);
+  });
+  afterAll(async () => suite?.stop());
+
+  it('streams a 64 MiB blob up in chunks and back down, digest intact, and no answer names an internal address', async () => {
+    const big = blobOf(Buffer.concat(Array.from({ length: 64 }, () => randomBytes(1024 * 1024))));
+    const registry = await asAdmin([`repository:${project}/big:pull,push`]);
+    const started = await registry.request('POST', `/v2/${project}/big/blobs/uploads/`);
+    expect(started.status).toBe(202);
+    let location = started.headers.get('location')!;
+    for (let offset = 0; offset < big.bytes.length; offset += 16 * 1024 * 1024) {
+      const chunk = big.bytes.subarray(offset, offset + 16 * 1024 * 1024);
+      const patched = await registry.request('PATCH', location, {
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${offset + chunk.length - 1}` },
+        body: chunk,
+      });
+      expect(patched.status).toBe(202);
+      location = patched.headers.get('location')!;
+      for (const internal of [suite.registryUrl, suite.coreUrl]) expect(location).not.toContain(internal);
+    }
+    const finished = await registry.request('PUT', `${location}${location.includes('?') ? '&' : '?'}digest=${big.digest}`);
+    expect(finished.status).toBe(201);
+    expect(finished.headers.get('docker-content-digest')).toBe(big.digest);
+    const pulled = await registry.request('GET', `/v2/${project}/big/blobs/${big.digest}`);
+    expect(pulled.status).toBe(200);
+    expect(blobOf(pulled.body).digest).toBe(big.digest);
+    const range = await registry.request('GET', `/v2/${project}/big/blobs/${big.digest}`, { headers: { Range: 'bytes=10-19' } });
+    expect(range.status).toBe(206);
+    expect(range.body).toEqual(big.bytes.subarray(10, 20));
+  });
+
+  it('refuses blob reads and uploads with a token issued before its project was deleted and created again', async () => {
+    const name = `phoenix-${blobRoute}`;
+    await suite.admin.createProject(name);
+    const old = await asAdmin([`repository:${name}/app:pull,push`]);
+    expect((await old.pushBlob(`${name}/app`, blob)).status).toBe(201);
+    expect((await suite.admin.delete(`/projects/${name}`)).status).toBe(200);
+    // token times are whole seconds: let the new project be visibly younger than the token
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await suite.admin.createProject(name);
+    expectChallenge(await old.request('GET', `/v2/${name}/app/blobs/${blob.digest}`), suite, 'invalid_token');
+    expectChallenge(await old.request('HEAD', `/v2/${name}/app/blobs/${blob.digest}`), suite, 'invalid_token');
+    expectChallenge(await old.request('POST', `/v2/${name}/app/blobs/uploads/`), suite, 'invalid_token');
+    const fresh = await asAdmin([`repository:${name}/app:pull,push`]);
+    expect((await fresh.pushBlob(`${name}/app`, blob)).status).toBe(201);
+  });
+
+  it("refuses a guest's blob upload with Harbor's insufficient_scope challenge, and lets the guest read", async () => {
+    const guest = await suite.registryAs({ username: 'guest-user', password: PASSWORD }, [`repository:${project}/app:pull,push`]);
+    const refused = await guest.request('POST', `/v2/${project}/app/blobs/uploads/`);
+    expectChallenge(refused, suite, 'insufficient_scope');
+    expect(refused.body.toString()).toContain(`unauthorized to access repository: ${project}/app, action: push`);
+    expect((await guest.request('GET', `/v2/${project}/app/blobs/${blob.digest}`)).status).toBe(200);
+  });
+
+  it('tells a system admin that a project does not exist, and anyone else only that access is refused', async () => {
+    const admin = await asAdmin(['repository:nowhere/app:pull,push']);
+    const missing = await admin.request('POST', '/v2/nowhere/app/blobs/uploads/');
+    expect(missing.status).toBe(404);
+    expect(missing.json<{ errors: { code: string }[] }>().errors[0]!.code).toBe('NAME_UNKNOWN');
+    const guest = await suite.registryAs({ username: 'guest-user', password: PASSWORD }, ['repository:nowhere/app:pull,push']);
+    expectChallenge(await guest.request('POST', '/v2/nowhere/app/blobs/uploads/'), suite, 'insufficient_scope');
+  });
+
+  it('serves blobs of a public project to anonymous clients and refuses them on a private one', async () => {
+    const anonymousOpen = await suite.registryAs(undefined, [`repository:${open}/app:pull`]);
+    const pulled = await anonymousOpen.request('GET', `/v2/${open}/app/blobs/${blob.digest}`);
+    expect(pulled.status).toBe(200);
+    expect(pulled.headers.get('docker-content-digest')).toBe(blob.digest);
+    expect((await anonymousOpen.request('POST', `/v2/${open}/app/blobs/uploads/`)).status).toBe(401);
+    const anonymousPrivate = await suite.registryAs(undefined, [`repository:${project}/app:pull`]);
+    expectChallenge(await anonymousPrivate.request('GET', `/v2/${project}/app/blobs/${blob.digest}`), suite, 'insufficient_scope');
+    expectChallenge(await new TestRegistryClient(suite.url).request('GET', `/v2/${project}/app/blobs/${blob.digest}`), suite, undefined);
+  });
+
+  it('answers 404 from outside for registry events, job hooks and access checks, even with the suite secret', async () => {
+    const secret = (await readFile(join(suite.dir, 'data', 'secrets', 'suite-secret'), 'utf8')).trim();
+    for (const path of ['/service/notifications', '/service/notifications/tasks/1', '/service//notifications', '/service/internal/registry-access']) {
+      const answer = await fetch(`${suite.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Harbor-Secret ${secret}` },
+        body: JSON.stringify({ method: 'GET', path: `/v2/${project}/app/blobs/${blob.digest}` }),
+      });
+      expect(answer.status, path).toBe(404);
+      expect(((await answer.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('NOT_FOUND');
+    }
+  });
+});
+
+function request(url: string, options: { method?: string; ca?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(url, { method: options.method ?? 'GET', ca: options.ca, headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the proxy with TLS on', () => {
+  let suite: Suite;
+  let temp: TempDir;
+  let ca: Buffer;
+  let httpsUrl: string;
+
+  beforeAll(async () => {
+    temp = await createTempDir('proxy-tls');
+    const cert = join(temp.path, 'tls.crt');
+    const key = join(temp.path, 'tls.key');
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+    ca = await readFile(cert);
+    const httpsPort = await freePort();
+    suite = await startSuite('proxy-tls', { env: { PROXY_TLS_CERT_FILE: cert, PROXY_TLS_KEY_FILE: key, PROXY_HTTPS_PORT: String(httpsPort) } });
+    httpsUrl = `https://127.0.0.1:${httpsPort}`;
+  });
+  afterAll(async () => {
+    await suite?.stop();
+    await temp?.remove();
+  });
+
+  it('serves the registry over HTTPS with an https token realm', async () => {
+    expect(suite.url).toBe(httpsUrl);
+    const answer = await request(`${httpsUrl}/v2/`, { ca });
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toContain(`realm="${httpsUrl}/service/token"`);
+    const basic = Buffer.from(`admin:${suite.adminPassword}`).toString('base64');
+    const token = await request(`${httpsUrl}/service/token?service=harbor-registry`, { ca, headers: { Authorization: `Basic ${basic}` } });
+    expect(token.status).toBe(200);
+    expect(JSON.parse(token.text)).toHaveProperty('token');
+  });
+
+  it('redirects plain HTTP to HTTPS (301 for reads, 308 keeping the method for writes) but answers health checks', async () => {
+    const plain = suite.httpUrl;
+    const read = await request(`${plain}/v2/lib/app/manifests/v1`);
+    expect(read.status).toBe(301);
+    expect(read.headers.location).toBe(`${httpsUrl}/v2/lib/app/manifests/v1`);
+    const write = await request(`${plain}/api/v2.0/projects`, { method: 'POST' });
+    expect(write.status).toBe(308);
+    expect(write.headers.location).toBe(`${httpsUrl}/api/v2.0/projects`);
+    expect((await request(`${plain}/readyz`)).status).toBe(200);
+  });
+});
