@@ -53,8 +53,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const coreUrl = `http://${host}:${options.corePort ?? 8081}`;
   const plainUrl = `http://${host}:${options.proxyPort ?? 8080}`;
   // With TLS on, clients use HTTPS and the plain port only redirects (and answers health checks).
-  const tlsPort = options.env?.PROXY_TLS_CERT_FILE ? options.env.PROXY_HTTPS_PORT ?? '8443' : undefined;
-  const publicUrl = options.env?.PROXY_EXTERNAL_URL ?? (tlsPort ? `https://${host}:${tlsPort}` : plainUrl);
+  const given = { ...process.env, ...options.env };
+  const tlsPort = given.PROXY_TLS_CERT_FILE ? given.PROXY_HTTPS_PORT || '8443' : undefined;
+  const publicUrl = given.PROXY_EXTERNAL_URL || (tlsPort ? `https://${host}:${tlsPort}` : plainUrl);
   const secrets = suite ? ensureStackSecrets(options.dataDir) : undefined;
   const adminPassword = suite ? options.adminPassword ?? DEVELOPMENT_ADMIN_PASSWORD : undefined;
   const logFile = (name: string) => (options.logDir ? join(options.logDir, `${name}.log`) : undefined);
