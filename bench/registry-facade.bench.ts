@@ -26,28 +26,19 @@
  *                       goes through a pipe into this process) instead of straight into a log file
  *   BENCH_KEEP=1        keep the temp directory (logs, storage) for a look afterwards
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { arch, cpus, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { createTestImage } from '../packages/testing/dist/index.js';
 import { BlobPattern, newNonce } from './lib/blob-source.ts';
+import { calibrate, Cleanups, describeCeiling, intSetting, machine, mbps, syncDisks, tail, type Ceiling } from './lib/harness.ts';
 import { BenchClient } from './lib/http-client.ts';
-import { BenchError, deleteBlob, pullBlob, pushManifests, pushSmallBlob, pushStreamedBlob, smallManifests } from './lib/operations.ts';
-import { startDistribution, startFacade, startNullServer, memoryOf, watchProcess, type RunningRegistry, type Watched } from './lib/registries.ts';
+import { deleteBlob, pullBlob, pushManifests, pushSmallBlob, pushStreamedBlob, smallManifests } from './lib/operations.ts';
+import { startDistribution, startFacade, memoryOf, watchProcess, type RunningRegistry, type Watched } from './lib/registries.ts';
 import { fixed, MB, median, MIB, out, quantile, table } from './lib/report.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function intSetting(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 const settings = {
   blobBytes: intSetting('BENCH_BLOB_MB', 1024, 1) * MIB,
@@ -80,38 +71,7 @@ interface Target {
   idleRss: number;
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    const step = cleanups.pop()!;
-    try {
-      await step();
-    } catch (error) {
-      process.stderr.write(`cleanup: ${(error as Error).message}\n`);
-    }
-  }
-}
-
-function machine(): string {
-  const cpu = cpus();
-  let registryVersion = 'unknown';
-  try {
-    registryVersion = execFileSync('docker-registry', ['--version'], { encoding: 'utf8' }).trim();
-  } catch {
-    // reported as unknown
-  }
-  return [
-    `node ${process.version} (${process.execPath})`,
-    `${cpu.length} CPU(s): ${cpu[0]?.model ?? 'unknown'}, ${arch()}, Linux ${release()}, ${fixed(totalmem() / 2 ** 30)} GiB RAM`,
-    `distribution: ${registryVersion}`,
-  ].join('\n');
-}
-
-function syncDisks(): void {
-  execFileSync('sync');
-}
-
-const mbps = (bytes: number, seconds: number): number => bytes / MB / seconds;
+const cleanups = new Cleanups();
 
 /** Set when the kernel refused a VmHWM reset: peaks then include what came before each transfer. */
 let hwmResetFailed = false;
@@ -156,37 +116,6 @@ async function manifestRound(target: Target, repository: string, count: number, 
   target.manifestP50.push(p50);
   target.manifestP99.push(p99);
   target.manifestCpu.push(cpuMs);
-}
-
-interface Ceiling {
-  push: number[];
-  pull: number[];
-}
-
-/** The same client against the null server: the most this client shows on this machine. */
-async function calibrate(pattern: BlobPattern): Promise<Ceiling> {
-  const server = await startNullServer();
-  const client = new BenchClient(server.url);
-  const ceiling: Ceiling = { push: [], pull: [] };
-  try {
-    for (let round = 0; round <= settings.rounds; round += 1) {
-      const blob = { nonce: newNonce(), size: settings.blobBytes, digest: '' };
-      blob.digest = pattern.digest(blob.nonce, blob.size);
-      const push = await pushStreamedBlob(client, 'null', pattern, blob);
-      const started = performance.now();
-      const download = await client.download(`/v2/null/blobs/${blob.digest}?size=${blob.size}`);
-      const pull = (performance.now() - started) / 1000;
-      if (download.bytes !== blob.size) throw new BenchError(`null server: read ${download.bytes} of ${blob.size} bytes`);
-      out(`  ${'null server'.padEnd(16)} push ${fixed(mbps(blob.size, push)).padStart(7)} MB/s   pull ${fixed(mbps(blob.size, pull)).padStart(7)} MB/s${round > 0 ? '' : '  [warm-up]'}\n`);
-      if (round === 0) continue;
-      ceiling.push.push(mbps(blob.size, push));
-      ceiling.pull.push(mbps(blob.size, pull));
-    }
-  } finally {
-    client.close();
-    await server.stop();
-  }
-  return ceiling;
 }
 
 function newTarget(registry: RunningRegistry): Target {
@@ -237,8 +166,7 @@ function summary(facade: Target, distribution: Target, ceiling: Ceiling): void {
 
   out(`\nPeak RSS: VmHWM of the registry process, reset (clear_refs) before each transfer and cross-checked with VmRSS sampled every 20 ms` +
     `${hwmResetFailed ? '; the reset was REFUSED here, so peaks include what came before' : ''}.\n`);
-  out(`Client ceiling (same client, null server in its own process, no disk): push ${fixed(median(ceiling.push))} MB/s, ` +
-    `pull ${fixed(median(ceiling.pull))} MB/s (pull includes the client's sha256)\n`);
+  out(`Client ceiling (same client, null server in its own process, no disk): ${describeCeiling(ceiling)}\n`);
 
   const pushRatio = median(facade.push) / median(distribution.push);
   const pullRatio = median(facade.pull) / median(distribution.pull);
@@ -252,12 +180,7 @@ function summary(facade: Target, distribution: Target, ceiling: Ceiling): void {
 }
 
 async function main(): Promise<void> {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\n${signal}: cleaning up\n`);
-      void cleanUp().finally(() => process.exit(130));
-    });
-  }
+  cleanups.onSignals();
   out(`registry-facade benchmark\n${machine()}\n`);
   out(`blob ${settings.blobBytes / MIB} MiB (random ${settings.blockBytes / MIB} MiB block repeated, unique per push), ` +
     `${settings.manifests} manifests x ${settings.concurrency} in flight, ${settings.rounds} round(s) + 1 warm-up, log level ${settings.logLevel}\n`);
@@ -293,7 +216,7 @@ async function main(): Promise<void> {
   const pattern = new BlobPattern(settings.blockBytes);
 
   out('\nClient calibration (null server: discards uploads, serves bytes from memory)\n');
-  const ceiling = await calibrate(pattern);
+  const ceiling = await calibrate(pattern, { rounds: settings.rounds, blobBytes: settings.blobBytes });
 
   out('\nBlob push + pull (push: POST, one streamed PATCH, PUT ?digest=; pull: GET, sha256 verified while reading)\n');
   for (let round = 0; round <= settings.rounds; round += 1) {
@@ -312,19 +235,11 @@ async function main(): Promise<void> {
   summary(facade, distribution, ceiling);
 }
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 try {
   await main();
 } catch (error) {
   process.exitCode = 1;
   process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
 } finally {
-  await cleanUp();
+  await cleanups.run();
 }

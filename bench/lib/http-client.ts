@@ -30,11 +30,19 @@ const TIMEOUT_MS = 300_000;
  */
 export class BenchClient {
   readonly baseUrl: string;
+  /** Sent as `Authorization` with every request that does not set its own (e.g. `Bearer <token>`). */
+  authorization: string | undefined;
   readonly #agent: Agent;
+  #connections = 0;
 
   constructor(baseUrl: string) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.#agent = new Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
+  }
+
+  /** TCP connections opened by send() so far (download() opens one per call on its own). */
+  get connectionsOpened(): number {
+    return this.#connections;
   }
 
   /** An absolute URL for a path or a Location header (which may be relative or absolute). */
@@ -69,7 +77,7 @@ export class BenchClient {
   async download(target: string | URL, headers: Record<string, string> = {}): Promise<Download> {
     const url = typeof target === 'string' ? this.url(target) : target;
     const head = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close', 'User-Agent: wharf-bench'];
-    for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
+    for (const [name, value] of Object.entries(this.#withAuthorization(headers))) head.push(`${name}: ${value}`);
     const request = `${head.join('\r\n')}\r\n\r\n`;
     const hash = createHash('sha256');
     return new Promise<Download>((resolve, reject) => {
@@ -136,6 +144,11 @@ export class BenchClient {
     this.#agent.destroy();
   }
 
+  #withAuthorization<T extends string | number>(headers: Record<string, T>): Record<string, T | string> {
+    if (this.authorization === undefined || Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) return headers;
+    return { ...headers, Authorization: this.authorization };
+  }
+
   #open(
     method: string,
     target: string | URL,
@@ -143,7 +156,13 @@ export class BenchClient {
     body: Buffer | undefined,
   ): { req: ClientRequest; response: Promise<IncomingMessage> } {
     const url = typeof target === 'string' ? this.url(target) : target;
-    const req = request(url, { method, agent: this.#agent, headers });
+    const req = request(url, { method, agent: this.#agent, headers: this.#withAuthorization(headers) });
+    req.once('socket', (socket) => {
+      if (!opened.has(socket)) {
+        opened.add(socket);
+        this.#connections += 1;
+      }
+    });
     req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`${method} ${url.pathname} timed out`)));
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
@@ -155,6 +174,9 @@ export class BenchClient {
     return { req, response };
   }
 }
+
+/** Sockets seen so far: a socket the agent hands out again is a reused keep-alive connection. */
+const opened = new WeakSet<object>();
 
 /** Writes `chunks` into the request, waiting for 'drain' whenever the socket is full. */
 export function streamChunks(chunks: Iterable<Uint8Array>): BodyWriter {

@@ -113,6 +113,18 @@ export interface ManifestRun {
   latencies: number[];
 }
 
+/** PUTs one manifest by `reference` (a tag); checks the 201 and the digest the registry answers. */
+export async function putManifest(client: BenchClient, repository: string, reference: string, manifest: TestBlob): Promise<void> {
+  const answer = await client.send('PUT', `/v2/${repository}/manifests/${reference}`, {
+    headers: { 'Content-Type': manifest.mediaType, 'Content-Length': manifest.size },
+    body: manifest.bytes,
+  });
+  expect(answer, 201, `put manifest ${reference}`);
+  if (answer.headers['docker-content-digest'] !== manifest.digest) {
+    throw new BenchError(`put manifest ${reference}: registry answered digest ${String(answer.headers['docker-content-digest'])}, not ${manifest.digest}`);
+  }
+}
+
 /** PUTs every manifest by tag with `concurrency` requests in flight; times the whole batch. */
 export async function pushManifests(client: BenchClient, repository: string, manifests: TestBlob[], concurrency: number): Promise<ManifestRun> {
   let next = 0;
@@ -122,17 +134,9 @@ export async function pushManifests(client: BenchClient, repository: string, man
       const i = next;
       next += 1;
       if (i >= manifests.length) return;
-      const manifest = manifests[i]!;
       const started = performance.now();
-      const answer = await client.send('PUT', `/v2/${repository}/manifests/m-${i}`, {
-        headers: { 'Content-Type': manifest.mediaType, 'Content-Length': manifest.size },
-        body: manifest.bytes,
-      });
+      await putManifest(client, repository, `m-${i}`, manifests[i]!);
       latencies.push(performance.now() - started);
-      expect(answer, 201, `put manifest ${i}`);
-      if (answer.headers['docker-content-digest'] !== manifest.digest) {
-        throw new BenchError(`put manifest ${i}: registry answered digest ${String(answer.headers['docker-content-digest'])}, not ${manifest.digest}`);
-      }
     }
   };
   const started = performance.now();
@@ -140,4 +144,54 @@ export async function pushManifests(client: BenchClient, repository: string, man
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { seconds, latencies };
+}
+
+/** The Accept header clients send for a manifest (docker, podman and skopeo send about this list). */
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+].join(', ');
+
+export interface ReadRun {
+  requests: number;
+  seconds: number;
+  /** Per-request latencies in milliseconds, sorted. */
+  latencies: number[];
+}
+
+/**
+ * GETs `path` over and over from `connections` workers (each one request in flight, so the
+ * client's keep-alive agent holds that many connections) until `seconds` have passed.
+ * Every answer must be 200 with exactly `expected` as its body (when given) or
+ * `expectedSize` bytes; the first that is not stops the run.
+ */
+export async function getRepeatedly(
+  client: BenchClient,
+  path: string,
+  options: { connections: number; seconds: number; headers?: Record<string, string>; expected?: Buffer; expectedSize?: number },
+): Promise<ReadRun> {
+  const latencies: number[] = [];
+  const headers = options.headers ?? {};
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  let failure: Error | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && performance.now() < deadline) {
+      const sent = performance.now();
+      const answer = await client.send('GET', path, { headers });
+      latencies.push(performance.now() - sent);
+      if (answer.status !== 200) {
+        failure = new BenchError(`GET ${path}: expected 200, got ${answer.status}: ${answer.body.toString('utf8').slice(0, 300)}`);
+      } else if (options.expected !== undefined ? !answer.body.equals(options.expected) : options.expectedSize !== undefined && answer.body.byteLength !== options.expectedSize) {
+        failure = new BenchError(`GET ${path}: the body (${answer.body.byteLength} bytes) is not the one expected`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.connections }, () => worker()));
+  const seconds = (performance.now() - started) / 1000;
+  if (failure) throw failure;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, seconds, latencies };
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -80,8 +81,8 @@ export async function startFacade(options: StartOptions & { viaLauncher?: boolea
   }
 }
 
-/** Polls `url` until it answers 200; fails when `ended()` says the process is gone or time runs out. */
-async function waitReady(name: string, url: string, ended: () => string | undefined, logFile: string, timeoutMs = 60_000): Promise<void> {
+/** Polls `url` until it answers `readyStatus`; fails when `ended()` says the process is gone or time runs out. */
+async function waitReady(name: string, url: string, ended: () => string | undefined, logFile: string, timeoutMs = 60_000, readyStatus = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = ended();
@@ -89,7 +90,7 @@ async function waitReady(name: string, url: string, ended: () => string | undefi
     if (Date.now() > deadline) throw new Error(`${name} was not ready at ${url} in time; see ${logFile}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return;
+      if (response.status === readyStatus) return;
     } catch {
       // not listening yet
     }
@@ -145,8 +146,17 @@ async function startWithLogFile(options: {
   return { pid: child.pid, stop: (timeoutMs = 15_000) => child.stop(timeoutMs) };
 }
 
-/** CNCF distribution (Debian's docker-registry 2.8) with a minimal config of our own. */
-export async function startDistribution(options: StartOptions): Promise<RunningRegistry> {
+/** distribution's `auth.token` section: tokens signed by a key whose certificate is in `rootCertBundle`. */
+export interface DistributionTokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** A PEM file of the certificates whose keys may sign tokens. */
+  rootCertBundle: string;
+}
+
+/** CNCF distribution (Debian's docker-registry 2.8) with a minimal config of our own; with `tokenAuth`, token auth. */
+export async function startDistribution(options: StartOptions & { tokenAuth?: DistributionTokenAuth }): Promise<RunningRegistry> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = join(options.dir, 'config.yml');
@@ -169,12 +179,23 @@ export async function startDistribution(options: StartOptions): Promise<RunningR
       '    blobdescriptor: inmemory',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      ...(options.tokenAuth
+        ? [
+            'auth:',
+            '  token:',
+            `    realm: ${JSON.stringify(options.tokenAuth.realm)}`,
+            `    service: ${JSON.stringify(options.tokenAuth.service)}`,
+            `    issuer: ${JSON.stringify(options.tokenAuth.issuer)}`,
+            `    rootcertbundle: ${JSON.stringify(options.tokenAuth.rootCertBundle)}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
   const child = spawnLogged('docker-registry', ['serve', config], process.env, logFile);
   try {
-    await waitReady('docker-registry', `${url}/v2/`, child.ended, logFile, 30_000);
+    // With token auth, /v2/ answers 401 with a challenge once the registry is up.
+    await waitReady('docker-registry', `${url}/v2/`, child.ended, logFile, 30_000, options.tokenAuth ? 401 : 200);
   } catch (error) {
     await child.stop(5000);
     throw error;
@@ -251,6 +272,119 @@ export async function watchProcess<T>(pid: number, task: () => Promise<T>): Prom
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Processes whose CPU time is counted together: one service (one pid), or every process of
+ * a server such as Postgres, whose backends come and go (found by name in /proc each time).
+ */
+export interface ProcessGroup {
+  name: string;
+  pids(): number[];
+  /** Serves others on this machine too (its CPU is counted, but settle() does not wait for it to be quiet). */
+  shared?: boolean;
+}
+
+export function processGroup(name: string, pid: number): ProcessGroup {
+  return { name, pids: () => [pid] };
+}
+
+/**
+ * Every process whose /proc/<pid>/comm is `command` (e.g. `postgres`, `redis-server`) and,
+ * with `titleIncludes`, whose command line (the process title) contains it: a Postgres
+ * backend's title names its database (`postgres: 15/main: <user> <database> <client> idle`).
+ */
+export function processesNamed(name: string, command: string, options: { titleIncludes?: string; shared?: boolean } = {}): ProcessGroup {
+  const { titleIncludes, shared } = options;
+  return {
+    name,
+    shared,
+    pids: () =>
+      readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((entry) => {
+          try {
+            if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== command) return false;
+            return titleIncludes === undefined || readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(titleIncludes);
+          } catch {
+            return false; // gone meanwhile
+          }
+        })
+        .map(Number),
+  };
+}
+
+/** CPU seconds of each group's processes at one moment (pid → seconds, per group). */
+type CpuSnapshot = Map<string, Map<number, number>>;
+
+function snapshotCpu(groups: readonly ProcessGroup[]): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
+  for (const group of groups) {
+    const pids = new Map<number, number>();
+    for (const pid of group.pids()) {
+      try {
+        pids.set(pid, cpuSecondsOf(pid));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    snapshot.set(group.name, pids);
+  }
+  return snapshot;
+}
+
+/**
+ * CPU seconds each group used between two snapshots. A process that started in between
+ * counts from zero; one that ended in between is lost (a Postgres backend that lives only
+ * that long: the services keep pooled connections, so hardly ever).
+ */
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const [name, pids] of after) {
+    let sum = 0;
+    for (const [pid, seconds] of pids) sum += seconds - (before.get(name)?.get(pid) ?? 0);
+    used[name] = sum;
+  }
+  return used;
+}
+
+export interface CpuWatched<T> {
+  result: T;
+  /** CPU seconds per group (by name) during the task. */
+  cpu: Record<string, number>;
+  /** CPU seconds of this (client) process during the task. */
+  clientCpu: number;
+}
+
+/** The CPU time each group and this client used while `task` ran. */
+export async function watchCpu<T>(groups: readonly ProcessGroup[], task: () => Promise<T>): Promise<CpuWatched<T>> {
+  const before = snapshotCpu(groups);
+  const clientBefore = process.cpuUsage();
+  const result = await task();
+  const client = process.cpuUsage(clientBefore);
+  return { result, cpu: cpuBetween(before, snapshotCpu(groups)), clientCpu: (client.user + client.system) / 1e6 };
+}
+
+/**
+ * Waits until the groups that are not shared are quiet (together at most 5% of one core in
+ * three 500 ms samples in a row, longer than registry-facade's 1 s event poll, or until
+ * `maxSeconds` passed) and returns the CPU each used meanwhile: the work a phase left behind
+ * (queued events being delivered and applied).
+ */
+export async function settle(groups: readonly ProcessGroup[], maxSeconds = 30): Promise<{ seconds: number; cpu: Record<string, number> }> {
+  const started = performance.now();
+  const first = snapshotCpu(groups);
+  let previous = first;
+  let quiet = 0;
+  while (quiet < 3 && performance.now() - started < maxSeconds * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = snapshotCpu(groups);
+    const used = cpuBetween(previous, now);
+    const total = groups.filter((group) => !group.shared).reduce((sum, group) => sum + (used[group.name] ?? 0), 0);
+    quiet = total <= 0.05 * 0.5 + 1e-9 ? quiet + 1 : 0;
+    previous = now;
+  }
+  return { seconds: (performance.now() - started) / 1000, cpu: cpuBetween(first, previous) };
 }
 
 /** The null server of null-server.ts, in its own process (so it does not share the client's thread). */

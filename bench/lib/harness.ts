@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { arch, cpus, release, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { newNonce, type BlobPattern } from './blob-source.ts';
+import { BenchClient } from './http-client.ts';
+import { BenchError, getRepeatedly, pushStreamedBlob } from './operations.ts';
+import { startNullServer } from './registries.ts';
+import { fixed, MB, median, out, quantile } from './report.ts';
+
+/** An integer setting from the environment (`fallback` when unset). */
+export function intSetting(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** Node, CPU, kernel, memory and distribution's version, one per line. */
+export function machine(): string {
+  const cpu = cpus();
+  let registryVersion = 'unknown';
+  try {
+    registryVersion = execFileSync('docker-registry', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // reported as unknown
+  }
+  return [
+    `node ${process.version} (${process.execPath})`,
+    `${cpu.length} CPU(s): ${cpu[0]?.model ?? 'unknown'}, ${arch()}, Linux ${release()}, ${fixed(totalmem() / 2 ** 30)} GiB RAM`,
+    `distribution: ${registryVersion}`,
+  ].join('\n');
+}
+
+/** No dirty pages of the previous transfer in the next one's way. */
+export function syncDisks(): void {
+  execFileSync('sync');
+}
+
+export const mbps = (bytes: number, seconds: number): number => bytes / MB / seconds;
+
+/** The last `lines` lines of a file, or `(no log)`. */
+export function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Cleanup steps run last-in first-out, each one's failure reported and passed over. */
+export class Cleanups {
+  readonly #steps: (() => Promise<void> | void)[] = [];
+
+  push(step: () => Promise<void> | void): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    while (this.#steps.length > 0) {
+      const step = this.#steps.pop()!;
+      try {
+        await step();
+      } catch (error) {
+        process.stderr.write(`cleanup: ${(error as Error).message}\n`);
+      }
+    }
+  }
+
+  /** On SIGINT/SIGTERM: clean up, then exit 130. */
+  onSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        process.stderr.write(`\n${signal}: cleaning up\n`);
+        void this.run().finally(() => process.exit(130));
+      });
+    }
+  }
+}
+
+export interface Ceiling {
+  /** MB/s per measured round. */
+  push: number[];
+  pull: number[];
+  /** GETs/s per measured round (when reads were asked for). */
+  reads: number[];
+  readP50: number[];
+  readP99: number[];
+}
+
+/**
+ * The same client against the null server (its own process, no disk, no auth): the most this
+ * client shows on this machine. One warm-up round, then `rounds` measured ones; with `reads`,
+ * each round also GETs a small body over `connections` keep-alive connections for `seconds`.
+ */
+export async function calibrate(
+  pattern: BlobPattern,
+  options: { rounds: number; blobBytes: number; reads?: { connections: number; seconds: number; warmUpSeconds: number; size: number } },
+): Promise<Ceiling> {
+  const server = await startNullServer();
+  const client = new BenchClient(server.url);
+  const ceiling: Ceiling = { push: [], pull: [], reads: [], readP50: [], readP99: [] };
+  try {
+    for (let round = 0; round <= options.rounds; round += 1) {
+      const blob = { nonce: newNonce(), size: options.blobBytes, digest: '' };
+      blob.digest = pattern.digest(blob.nonce, blob.size);
+      const push = await pushStreamedBlob(client, 'null', pattern, blob);
+      const started = performance.now();
+      const download = await client.download(`/v2/null/blobs/${blob.digest}?size=${blob.size}`);
+      const pull = (performance.now() - started) / 1000;
+      if (download.bytes !== blob.size) throw new BenchError(`null server: read ${download.bytes} of ${blob.size} bytes`);
+      let reads = '';
+      if (options.reads) {
+        const { connections, seconds, warmUpSeconds, size } = options.reads;
+        const run = await getRepeatedly(client, `/v2/null/manifests/latest?size=${size}`, { connections, seconds: round > 0 ? seconds : warmUpSeconds, expectedSize: size });
+        const rate = run.requests / run.seconds;
+        reads = `   GET ${fixed(rate).padStart(8)} req/s (p50 ${fixed(quantile(run.latencies, 0.5), 2)} ms, p99 ${fixed(quantile(run.latencies, 0.99), 2)} ms)`;
+        if (round > 0) {
+          ceiling.reads.push(rate);
+          ceiling.readP50.push(quantile(run.latencies, 0.5));
+          ceiling.readP99.push(quantile(run.latencies, 0.99));
+        }
+      }
+      out(`  ${'null server'.padEnd(16)} push ${fixed(mbps(blob.size, push)).padStart(7)} MB/s   pull ${fixed(mbps(blob.size, pull)).padStart(7)} MB/s${reads}${round > 0 ? '' : '  [warm-up]'}\n`);
+      if (round === 0) continue;
+      ceiling.push.push(mbps(blob.size, push));
+      ceiling.pull.push(mbps(blob.size, pull));
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+  return ceiling;
+}
+
+/** One line describing the client ceiling. */
+export function describeCeiling(ceiling: Ceiling): string {
+  const reads = ceiling.reads.length > 0 ? `, small GETs ${fixed(median(ceiling.reads))} req/s (p50 ${fixed(median(ceiling.readP50), 2)} ms, p99 ${fixed(median(ceiling.readP99), 2)} ms)` : '';
+  return `push ${fixed(median(ceiling.push))} MB/s, pull ${fixed(median(ceiling.pull))} MB/s (pull includes the client's sha256)${reads}`;
+}
