@@ -241,6 +241,16 @@ describe('registry events at core /service/notifications', () => {
       await Promise.all([notify([raced]), notify([raced]), notify([raced])]);
       expect(await pullCount()).toBe(2);
       expect(await auditRows('puller-race')).toBe(1);
+
+      // One envelope: a repeated event counts once; the pull times keep the latest of the batch.
+      const later = new Date(Date.now() + 1_000);
+      const first = registryEvent('pull', 'evt/pulls', image, { tag: 'v1', actor: 'puller-batch', timestamp: later });
+      const second = registryEvent('pull', 'evt/pulls', image, { tag: 'v1', actor: 'puller-batch', timestamp: pulledAt });
+      expect(await notify([first, second, first])).toMatchObject({ status: 200, body: { applied: 2, ignored: 1 } });
+      expect(await pullCount()).toBe(4);
+      expect(await auditRows('puller-batch')).toBe(2);
+      const batched = await suite.admin.get<Artifact>('/projects/evt/repositories/pulls/artifacts/v1');
+      expect(new Date(batched.body.pull_time).getTime()).toBe(later.getTime());
     });
   });
 

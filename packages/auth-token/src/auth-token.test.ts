@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bearerChallenge } from './challenge.js';
 import { issueToken } from './issue.js';
 import { generateSigningKey } from './keys.js';
@@ -85,5 +85,24 @@ describe('tokens', () => {
     expect(await reason(await make({ audience: 'elsewhere' }))).toBe('claims');
     expect(await reason(await make({ issuer: 'someone' }))).toBe('claims');
     expect(await reason('garbage')).toBe('malformed');
+  });
+
+  it('remembers a verified token only until it expires, and never a refused one', async () => {
+    const key = await generateSigningKey();
+    const verifier = createTokenVerifier({ issuer: 'iss', audience: 'aud', keys: { publicKey: key.publicKey }, clockToleranceSeconds: 0, cacheSize: 2 });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { token } = await issueToken({ key, issuer: 'iss', audience: 'aud', subject: 's', access: [{ type: 'repository', name: 'a/b', actions: ['pull'] }], ttlSeconds: 60 });
+      const first = await verifier.verify(token);
+      expect(await verifier.verify(token)).toBe(first);
+      expect(Object.isFrozen(first.access[0]!.actions)).toBe(true);
+      vi.setSystemTime(Date.now() + 61_000);
+      await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'expired' });
+    } finally {
+      vi.useRealTimers();
+    }
+    const foreign = await issueToken({ key: await generateSigningKey(), issuer: 'iss', audience: 'aud', subject: 's', access: [], ttlSeconds: 60 });
+    await expect(verifier.verify(foreign.token)).rejects.toMatchObject({ reason: 'signature' });
+    await expect(verifier.verify(foreign.token)).rejects.toMatchObject({ reason: 'signature' });
   });
 });

@@ -12,6 +12,11 @@ export interface TokenVerifierOptions {
   audience: string;
   keys: TokenKeySource;
   clockToleranceSeconds?: number;
+  /**
+   * How many verified tokens to remember (0: none). A client sends the same token with every
+   * request of a push or pull; a remembered token skips the signature check until it expires.
+   */
+  cacheSize?: number;
 }
 
 export interface TokenClaims {
@@ -51,29 +56,47 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       : source.publicKey;
   const algorithms = 'publicKey' in source ? [algorithmOf(source.publicKey)] : ['RS256', 'ES256'];
 
+  const tolerance = options.clockToleranceSeconds ?? 30;
+  const cacheSize = options.cacheSize ?? 10_000;
+  /** Verified tokens (exact bytes) → their claims, oldest first (a Map keeps insertion order). */
+  const verified = new Map<string, TokenClaims>();
+
   return {
     async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, key as KeyObject, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms,
-          clockTolerance: options.clockToleranceSeconds ?? 30,
-          requiredClaims: ['exp'],
-        }));
-      } catch (error) {
-        throw toInvalid(error);
+      const known = verified.get(token);
+      if (known && known.expiresAt !== undefined && Date.now() < (known.expiresAt + tolerance) * 1000) return known;
+      if (known) verified.delete(token);
+      const claims = await verifyNow(token);
+      if (cacheSize > 0) {
+        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+        verified.set(token, claims);
       }
-      return {
-        subject: payload.sub,
-        access: readAccess(payload.access),
-        issuedAt: payload.iat,
-        expiresAt: payload.exp,
-        id: payload.jti,
-      };
+      return claims;
     },
   };
+
+  async function verifyNow(token: string): Promise<TokenClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key as KeyObject, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        clockTolerance: tolerance,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw toInvalid(error);
+    }
+    // Frozen: the same claims are handed to every request that presents this token.
+    return Object.freeze({
+      subject: payload.sub,
+      access: Object.freeze(readAccess(payload.access).map((entry) => Object.freeze({ ...entry, actions: Object.freeze(entry.actions) }))) as Access[],
+      issuedAt: payload.iat,
+      expiresAt: payload.exp,
+      id: payload.jti,
+    });
+  }
 }
 
 function toInvalid(error: unknown): TokenInvalidError {

@@ -1,7 +1,7 @@
 import type { Logger } from '@wharf/logging';
 import { manifestMediaTypes } from '@wharf/oci';
 import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
-import type { PgEventRepository } from './event.repository.js';
+import type { PgEventRepository, PullEvent } from './event.repository.js';
 import type { RegistryEvent } from './registry-event.schemas.js';
 
 /** The subject of core's own registry tokens. */
@@ -28,31 +28,41 @@ export class EventService {
     this.#deps = deps;
   }
 
+  /**
+   * Pushes and deletes are applied one by one, in order; the batch's pulls together, after
+   * them (a pull changes only counters and times, whatever its place in the batch).
+   */
   async apply(events: readonly RegistryEvent[]): Promise<{ applied: number; ignored: number }> {
     let applied = 0;
     let ignored = 0;
+    const pulls: PullEvent[] = [];
     for (const event of events) {
-      if (await this.#apply(event)) applied += 1;
+      const pull = this.#pullOf(event);
+      if (pull) pulls.push(pull);
+      else if (event.action !== 'pull' && (await this.#apply(event))) applied += 1;
       else ignored += 1;
     }
-    return { applied, ignored };
+    const counted = await this.#deps.events.applyPulls(pulls);
+    return { applied: applied + counted, ignored: ignored + pulls.length - counted };
+  }
+
+  /** The pull to count for this event; undefined for other actions and for reads that are not pulls. */
+  #pullOf(event: RegistryEvent): PullEvent | undefined {
+    const { repository, digest, tag, mediaType } = event.target;
+    if (event.action !== 'pull' || (mediaType && !manifestMediaTypes.includes(mediaType))) return undefined;
+    const username = event.actor?.name || 'anonymous';
+    // core reads manifests itself to project them; those reads are not pulls.
+    if (username === INTERNAL_SUBJECT) return undefined;
+    const at = event.timestamp ? new Date(event.timestamp) : new Date();
+    return { id: event.id, repository, digest, tag, at: Number.isNaN(at.getTime()) ? new Date() : at, resource: artifactResource(repository, digest, tag), username };
   }
 
   async #apply(event: RegistryEvent): Promise<boolean> {
     const { repository, digest, tag, mediaType } = event.target;
     if (mediaType && !manifestMediaTypes.includes(mediaType)) return false;
     const username = event.actor?.name || 'anonymous';
-    // core reads manifests itself to project them; those reads are not pulls.
-    if (event.action === 'pull' && username === INTERNAL_SUBJECT) return false;
     const projectId = await this.#deps.events.projectIdOf(repository);
-    const at = event.timestamp ? new Date(event.timestamp) : new Date();
     switch (event.action) {
-      case 'pull':
-        return this.#deps.events.applyPull(
-          event.id,
-          { repository, digest, tag, at: Number.isNaN(at.getTime()) ? new Date() : at },
-          { projectId, operation: 'pull', resourceType: 'artifact', resource: artifactResource(repository, digest, tag), username },
-        );
       case 'push':
       case 'delete': {
         if (await this.#deps.events.isApplied(event.id)) return false;

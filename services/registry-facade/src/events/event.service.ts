@@ -9,9 +9,24 @@ export interface EventServiceDeps {
   now?: () => Date;
 }
 
-/** Builds registry events and queues the ones that are not part of a write (pulls). */
+interface Waiting {
+  events: RegistryEvent[];
+  done: (error?: Error) => void;
+}
+
+/** Most events one grouped write stores. */
+const GROUP_LIMIT = 500;
+
+/**
+ * Builds registry events and queues the ones that are not part of a write (pulls). Pulls
+ * are stored in groups: while one group is being written, the pulls that arrive wait and
+ * go together in the next write (one statement for all), so under load a pull costs a
+ * share of a write instead of one of its own, and alone it waits for nobody.
+ */
 export class EventService {
   readonly #deps: EventServiceDeps;
+  readonly #waiting: Waiting[] = [];
+  #writing: Promise<void> | undefined;
 
   constructor(deps: EventServiceDeps) {
     this.#deps = deps;
@@ -30,6 +45,39 @@ export class EventService {
 
   /** Queues events on their own (pulls; writes queue theirs inside their transaction instead). */
   async record(inputs: readonly ManifestEventInput[], origin: RequestOrigin): Promise<void> {
-    await this.#deps.outbox.addLazily(this.build(inputs, origin));
+    const events = this.build(inputs, origin);
+    if (events.length === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ events, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.#writing ??= this.#writeGroups();
+    });
+  }
+
+  /** Resolves once every event recorded so far is stored (or has failed). */
+  async flushed(): Promise<void> {
+    await this.#writing;
+  }
+
+  async #writeGroups(): Promise<void> {
+    try {
+      while (this.#waiting.length > 0) {
+        const group: Waiting[] = [];
+        let count = 0;
+        while (this.#waiting.length > 0 && count < GROUP_LIMIT) {
+          const next = this.#waiting.shift()!;
+          group.push(next);
+          count += next.events.length;
+        }
+        try {
+          await this.#deps.outbox.addLazily(group.flatMap((waiting) => waiting.events));
+          for (const waiting of group) waiting.done();
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(`events not stored: ${String(error)}`);
+          for (const waiting of group) waiting.done(failure);
+        }
+      }
+    } finally {
+      this.#writing = undefined;
+    }
   }
 }
