@@ -22,8 +22,6 @@
  *   BENCH_LOG_LEVEL     log level of both registries (info, both registries' default)
  *   BENCH_FACADE_ENV    JSON object of extra facade environment, e.g. '{"NODE_OPTIONS":"--cpu-prof --cpu-prof-dir=/tmp/prof"}'
  *   BENCH_FACADE_ENTRY  another facade build's main.js to measure instead (A/B comparisons)
- *   BENCH_VIA_LAUNCHER=1  start the facade with the launcher's startServiceProcess (its output then
- *                       goes through a pipe into this process) instead of straight into a log file
  *   BENCH_KEEP=1        keep the temp directory (logs, storage) for a look afterwards
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -49,7 +47,6 @@ const settings = {
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
   facadeEnv: JSON.parse(process.env.BENCH_FACADE_ENV || '{}') as NodeJS.ProcessEnv,
   facadeEntry: process.env.BENCH_FACADE_ENTRY || undefined,
-  viaLauncher: process.env.BENCH_VIA_LAUNCHER === '1',
   keep: process.env.BENCH_KEEP === '1',
 };
 
@@ -184,9 +181,8 @@ async function main(): Promise<void> {
   out(`registry-facade benchmark\n${machine()}\n`);
   out(`blob ${settings.blobBytes / MIB} MiB (random ${settings.blockBytes / MIB} MiB block repeated, unique per push), ` +
     `${settings.manifests} manifests x ${settings.concurrency} in flight, ${settings.rounds} round(s) + 1 warm-up, log level ${settings.logLevel}\n`);
-  if (settings.facadeEntry || settings.viaLauncher || Object.keys(settings.facadeEnv).length > 0) {
-    out(`facade overrides: entry ${settings.facadeEntry ?? '(default)'}, env ${JSON.stringify(settings.facadeEnv)}, ` +
-      `${settings.viaLauncher ? 'started by startServiceProcess (output piped through this process)' : 'output straight to its log file'}\n`);
+  if (settings.facadeEntry || Object.keys(settings.facadeEnv).length > 0) {
+    out(`facade overrides: entry ${settings.facadeEntry ?? '(default)'}, env ${JSON.stringify(settings.facadeEnv)}\n`);
   }
 
   const workDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
@@ -197,7 +193,7 @@ async function main(): Promise<void> {
   for (const name of ['facade', 'distribution']) mkdirSync(join(workDir, name));
   out(`work dir ${workDir}\n\n`);
 
-  const facadeRegistry = await startFacade({ rootDir: ROOT, dir: join(workDir, 'facade'), logLevel: settings.logLevel, env: settings.facadeEnv, entry: settings.facadeEntry, viaLauncher: settings.viaLauncher });
+  const facadeRegistry = await startFacade({ rootDir: ROOT, dir: join(workDir, 'facade'), logLevel: settings.logLevel, env: settings.facadeEnv, entry: settings.facadeEntry });
   cleanups.push(() => facadeRegistry.stop());
   const distributionRegistry = await startDistribution({ rootDir: ROOT, dir: join(workDir, 'distribution'), logLevel: settings.logLevel });
   cleanups.push(() => distributionRegistry.stop());

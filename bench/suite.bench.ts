@@ -41,8 +41,7 @@
  * removed at the end: the user's data is never touched. Postgres and Redis must be reachable
  * (TEST_DATABASE_URL, TEST_REDIS_URL; local defaults); the launcher's ensureInfrastructure
  * checks them and starts them where it can.
- * startStack relays the services' output through this process into <temp>/wharf/logs/*.log
- * (as `npm start` relays it to its stdout); that relay is part of the client's CPU figures.
+ * The services write their output straight into <temp>/wharf/logs/*.log.
  *
  * Settings (environment):
  *   BENCH_BLOB_MB       blob size in MiB (1024)
@@ -51,7 +50,7 @@
  *   BENCH_CONNECTIONS   concurrent keep-alive connections for manifest GETs (32)
  *   BENCH_BLOCK_MB      size of the repeated random block in MiB (8)
  *   BENCH_LOG_LEVEL     log level of every service and of distribution (info)
- *   BENCH_BLOB_ROUTE    the proxy's blob route, core or registry (the launcher's default)
+ *   BENCH_REGISTRY_ROUTE  where the proxy sends blob traffic, core or registry (the launcher's default)
  *   BENCH_SETTLE_SECONDS  longest wait for the servers to go quiet after a phase (120)
  *   BENCH_KEEP=1        keep the temp directory (logs, storage) for a look afterwards
  */
@@ -73,10 +72,10 @@ import { startWharf } from './lib/wharf.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function blobRouteSetting(): 'core' | 'registry' | undefined {
-  const raw = process.env.BENCH_BLOB_ROUTE || undefined;
+function registryRouteSetting(): 'core' | 'registry' | undefined {
+  const raw = process.env.BENCH_REGISTRY_ROUTE || undefined;
   if (raw === undefined || raw === 'core' || raw === 'registry') return raw;
-  throw new Error(`BENCH_BLOB_ROUTE must be core or registry, got ${JSON.stringify(raw)}`);
+  throw new Error(`BENCH_REGISTRY_ROUTE must be core or registry, got ${JSON.stringify(raw)}`);
 }
 
 const settings = {
@@ -86,7 +85,7 @@ const settings = {
   connections: intSetting('BENCH_CONNECTIONS', 32, 1),
   blockBytes: intSetting('BENCH_BLOCK_MB', 8, 1) * MIB,
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
-  blobRoute: blobRouteSetting(),
+  registryRoute: registryRouteSetting(),
   settleSeconds: intSetting('BENCH_SETTLE_SECONDS', 120, 1),
   keep: process.env.BENCH_KEEP === '1',
 };
@@ -278,7 +277,7 @@ function summary(targets: Target[], ceiling: Ceiling): void {
     'CPU: utime+stime from /proc/<pid>/stat (10 ms ticks). postgres backends: those serving the bench\'s own database ' +
       "(Postgres's shared walwriter/checkpointer are not counted); redis-server: the machine's one server, shared.\n",
   );
-  out(`The client's CPU for the Wharf targets includes relaying the services' log output into their files (startStack pipes it through this process; log level ${settings.logLevel}).\n`);
+  out(`Services log at ${settings.logLevel} straight into their files (as distribution does).\n`);
 }
 
 async function main(): Promise<void> {
@@ -287,7 +286,7 @@ async function main(): Promise<void> {
   out(
     `blob ${settings.blobBytes / MIB} MiB (random ${settings.blockBytes / MIB} MiB block repeated, unique per push), ` +
       `manifest GETs ${settings.connections} connections x ${settings.getSeconds} s, ${settings.rounds} round(s) + 1 warm-up, ` +
-      `log level ${settings.logLevel}, proxy blob route ${settings.blobRoute ?? "(the launcher's default)"}\n`,
+      `log level ${settings.logLevel}, proxy registry route ${settings.registryRoute ?? "(the launcher's default)"}\n`,
   );
   await ensureInfrastructure(
     [endpointOf('postgres', process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'), endpointOf('redis', process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379')],
@@ -304,7 +303,7 @@ async function main(): Promise<void> {
   out(`work dir ${workDir}\n\n`);
 
   const adminPassword = `Bench-${randomBytes(6).toString('hex')}-A1`;
-  const wharf = await startWharf({ rootDir: ROOT, dir: join(workDir, 'wharf'), logLevel: settings.logLevel, adminPassword, blobRoute: settings.blobRoute });
+  const wharf = await startWharf({ rootDir: ROOT, dir: join(workDir, 'wharf'), logLevel: settings.logLevel, adminPassword, registryRoute: settings.registryRoute });
   cleanups.push(() => wharf.stop());
   const tokens = await startDistributionTokenService(join(workDir, 'token'));
   cleanups.push(() => tokens.stop());

@@ -32,18 +32,16 @@ export interface StartOptions {
 
 /**
  * registry-facade from its build, on a fresh database (dropped by stop()) and a fresh storage
- * root. By default its output goes straight to a log file, as distribution's does; with
- * `viaLauncher` it is started by the launcher's startServiceProcess, which relays the output
- * through a pipe into this (busy client) process.
+ * root, by the launcher's startServiceProcess; its output goes straight to a log file, as
+ * distribution's does.
  */
-export async function startFacade(options: StartOptions & { viaLauncher?: boolean }): Promise<RunningRegistry> {
+export async function startFacade(options: StartOptions): Promise<RunningRegistry> {
   const database = await createTestDatabase('bench');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(options.dir, 'registry-facade.log');
   try {
-    const start = options.viaLauncher ? startServiceProcess : startWithLogFile;
-    const service = await start({
+    const service = await startServiceProcess({
       name: 'registry-facade',
       entry: options.entry ?? join(options.rootDir, 'services/registry-facade/dist/main.js'),
       nodeArgs: serviceNodeOptions['registry-facade'],
@@ -125,25 +123,6 @@ function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, lo
       clearTimeout(timer);
     },
   };
-}
-
-/** startServiceProcess's contract, with the output going straight to the log file. */
-async function startWithLogFile(options: {
-  name: string;
-  entry: string;
-  nodeArgs?: readonly string[];
-  env: NodeJS.ProcessEnv;
-  readyUrl: string;
-  logFile: string;
-}): Promise<{ pid: number; stop(timeoutMs?: number): Promise<void> }> {
-  const child = spawnLogged(process.execPath, [...(options.nodeArgs ?? []), options.entry], options.env, options.logFile);
-  try {
-    await waitReady(options.name, options.readyUrl, child.ended, options.logFile);
-  } catch (error) {
-    await child.stop(5000);
-    throw error;
-  }
-  return { pid: child.pid, stop: (timeoutMs = 15_000) => child.stop(timeoutMs) };
 }
 
 /** distribution's `auth.token` section: tokens signed by a key whose certificate is in `rootCertBundle`. */

@@ -27,7 +27,7 @@ export interface RunningWharf {
  * database (dropped by stop()), its own Redis key prefix (deleted by stop()) and its data in
  * `dir`, so the user's own data is never touched.
  */
-export async function startWharf(options: { rootDir: string; dir: string; logLevel: string; adminPassword: string; blobRoute?: 'core' | 'registry' }): Promise<RunningWharf> {
+export async function startWharf(options: { rootDir: string; dir: string; logLevel: string; adminPassword: string; registryRoute?: 'core' | 'registry' }): Promise<RunningWharf> {
   const database = await createTestDatabase('bench_suite');
   const redis = await createTestRedisNamespace('bench');
   const logDir = join(options.dir, 'logs');
@@ -42,7 +42,7 @@ export async function startWharf(options: { rootDir: string; dir: string; logLev
       registryPort: await freePort(),
       corePort: await freePort(),
       proxyPort: await freePort(),
-      blobRoute: options.blobRoute,
+      registryRoute: options.registryRoute,
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
       adminPassword: options.adminPassword,

@@ -686,7 +686,7 @@ describe('the Helm chart (deploy/helm/wharf)', () => {
       ['registryFacade:\n  replicas: 2\n', 'registryFacade.replicas > 1 needs'],
       ['ingress:\n  enabled: false\n', 'set externalURL'],
       ['admin:\n  password: short\n', 'admin.password must have 8 characters or more'],
-      ['proxy:\n  blobRoute: elsewhere\n', 'proxy.blobRoute must be core or registry'],
+      ['proxy:\n  registryRoute: elsewhere\n', 'proxy.registryRoute must be core or registry'],
     ];
     for (const [values, message] of refusals) {
       const file = join(temp.path, 'refused.yaml');

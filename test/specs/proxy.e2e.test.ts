@@ -27,18 +27,18 @@ function expectChallenge(answer: RegistryResponse, suite: Suite, error: 'invalid
 
 /**
  * Every policy of core's /v2 gate holds for blob traffic whichever way the proxy sends it:
- * straight to registry-facade after core's access check (`registry`, the default) or
- * through core (`core`). Both run the same cases against the real suite.
+ * straight to registry-facade after core's access check (`registry`,
+ * the default) or through core (`core`). Both run the same cases against the real suite.
  */
-describe.each(['registry', 'core'] as const)('the proxy with blob route %s', (blobRoute) => {
+describe.each(['registry', 'core'] as const)('the proxy with registry route %s', (registryRoute) => {
   let suite: Suite;
-  const project = `p-${blobRoute}`;
-  const open = `pub-${blobRoute}`;
+  const project = `p-${registryRoute}`;
+  const open = `pub-${registryRoute}`;
   const blob = blobOf(randomBytes(4096));
   const asAdmin = (scopes: string[]) => suite.registryAs({ username: 'admin', password: suite.adminPassword }, scopes);
 
   beforeAll(async () => {
-    suite = await startSuite(`proxy-${blobRoute}`, { blobRoute });
+    suite = await startSuite(`proxy-${registryRoute}`, { registryRoute });
     await suite.admin.createProject(project);
     await suite.admin.createProject(open, { public: true });
     await suite.admin.createUser('guest-user', PASSWORD);
@@ -74,18 +74,20 @@ describe.each(['registry', 'core'] as const)('the proxy with blob route %s', (bl
     expect(range.body).toEqual(big.bytes.subarray(10, 20));
   });
 
-  it('refuses blob reads and uploads with a token issued before its project was deleted and created again', async () => {
-    const name = `phoenix-${blobRoute}`;
+  it('refuses reads and uploads with a token issued before its project was deleted and created again', async () => {
+    const name = `phoenix-${registryRoute}`;
     await suite.admin.createProject(name);
     const old = await asAdmin([`repository:${name}/app:pull,push`]);
     expect((await old.pushBlob(`${name}/app`, blob)).status).toBe(201);
+    expect((await old.request('GET', `/v2/${name}/app/blobs/${blob.digest}`)).status).toBe(200);
     expect((await suite.admin.delete(`/projects/${name}`)).status).toBe(200);
-    // token times are whole seconds: let the new project be visibly younger than the token
+    // Token times are whole seconds: let the new project be visibly younger than the token.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await suite.admin.createProject(name);
     expectChallenge(await old.request('GET', `/v2/${name}/app/blobs/${blob.digest}`), suite, 'invalid_token');
     expectChallenge(await old.request('HEAD', `/v2/${name}/app/blobs/${blob.digest}`), suite, 'invalid_token');
     expectChallenge(await old.request('POST', `/v2/${name}/app/blobs/uploads/`), suite, 'invalid_token');
+    expectChallenge(await old.request('GET', `/v2/${name}/app/manifests/v1`), suite, 'invalid_token');
     const fresh = await asAdmin([`repository:${name}/app:pull,push`]);
     expect((await fresh.pushBlob(`${name}/app`, blob)).status).toBe(201);
   });

@@ -31,7 +31,7 @@ export interface Suite {
  * The whole suite (proxy → core → registry-facade) started the way `npm start` starts it, on
  * free ports, with its own database, Redis key prefix and temp dir.
  */
-export async function startSuite(label: string, options: { adminPassword?: string; env?: NodeJS.ProcessEnv; blobRoute?: 'core' | 'registry' } = {}): Promise<Suite> {
+export async function startSuite(label: string, options: { adminPassword?: string; env?: NodeJS.ProcessEnv; registryRoute?: 'core' | 'registry' } = {}): Promise<Suite> {
   const temp: TempDir = await createTempDir(label);
   const db = await createTestDatabase(`suite_${label}`);
   const redis: TestRedisNamespace = await createTestRedisNamespace(label);
@@ -50,7 +50,7 @@ export async function startSuite(label: string, options: { adminPassword?: strin
       registryPort: await freePort(),
       corePort,
       proxyPort,
-      blobRoute: options.blobRoute,
+      registryRoute: options.registryRoute,
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
       adminPassword,

@@ -4,7 +4,7 @@ import { errorMiddleware, healthRoutes, notFound, requestId, type ReadinessCheck
 import { accessLog, type Logger } from '@wharf/logging';
 import { portalRoutes } from './portal/portal.routes.js';
 import type { RegistryAccess } from './routing/registry-access.js';
-import { destinationOf } from './routing/route-table.js';
+import { destinationOf, type RegistryRoute } from './routing/route-table.js';
 import { upstreamProxy } from './routing/upstream-proxy.js';
 
 export interface AppDeps {
@@ -13,15 +13,15 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
   externalUrl: string;
   upstreams: { core: string; registry: string };
-  blobRoute: 'core' | 'registry';
-  /** core's judgement of a blob request sent straight to registry-facade (blobRoute `registry`). */
+  registryRoute: RegistryRoute;
+  /** core's judgement of a request sent straight to registry-facade (registryRoute `registry`). */
   registryAccess?: RegistryAccess;
   scheme: 'http' | 'https';
 }
 
 /** The public entry: health, then every path to its upstream by the route table, the portal at `/`. */
 export function createApp(deps: AppDeps): Express {
-  if (deps.blobRoute === 'registry' && !deps.registryAccess) throw new Error("blobRoute 'registry' needs registryAccess: core judges every request sent straight to registry-facade");
+  if (deps.registryRoute === 'registry' && !deps.registryAccess) throw new Error("registryRoute 'registry' needs registryAccess: core judges every request sent straight to registry-facade");
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(accessLog(deps.logger));
   app.use(healthRoutes({ checks: deps.readiness, isShuttingDown: deps.isShuttingDown }));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    switch (destinationOf(req.path, deps.blobRoute)) {
+    switch (destinationOf(req.path, deps.registryRoute)) {
       case 'core':
         return proxies.core(req, res, next);
       case 'registry': {

@@ -17,11 +17,11 @@ export const configSchema = z
     PROXY_CORE_URL: url().default('http://127.0.0.1:8081'),
     PROXY_REGISTRY_URL: url().default('http://127.0.0.1:5000'),
     /**
-     * Where blob reads and uploads go: straight to `registry` once core's /v2 gate has
-     * judged the request line (one Node hop fewer for the bytes), or through `core`.
+     * Where blob traffic goes: straight to `registry`-facade once core's /v2 gate has judged
+     * the request line (the bytes cross one Node hop fewer), or through `core`.
      */
-    PROXY_BLOB_ROUTE: z.enum(['core', 'registry']).default('registry'),
-    /** The suite's shared secret, for core's registry access checks (blob route `registry`). */
+    PROXY_REGISTRY_ROUTE: z.enum(['core', 'registry']).default('registry'),
+    /** The suite's shared secret, for core's registry access checks (route `registry`). */
     PROXY_CORE_SECRET: secret(16).optional(),
     PROXY_SHUTDOWN_TIMEOUT: duration().prefault('30s'),
   })
@@ -29,8 +29,8 @@ export const configSchema = z
     if (!env.PROXY_TLS_CERT_FILE !== !env.PROXY_TLS_KEY_FILE) {
       ctx.addIssue({ code: 'custom', path: ['PROXY_TLS_CERT_FILE'], message: 'set both PROXY_TLS_CERT_FILE and PROXY_TLS_KEY_FILE, or neither' });
     }
-    if (env.PROXY_BLOB_ROUTE === 'registry' && !env.PROXY_CORE_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['PROXY_CORE_SECRET'], message: "required when PROXY_BLOB_ROUTE is 'registry' (the default); or set PROXY_BLOB_ROUTE=core" });
+    if (env.PROXY_REGISTRY_ROUTE === 'registry' && !env.PROXY_CORE_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['PROXY_CORE_SECRET'], message: "required when PROXY_REGISTRY_ROUTE is 'registry' (the default); or set PROXY_REGISTRY_ROUTE=core" });
     }
   })
   .transform((env) => ({
@@ -39,7 +39,7 @@ export const configSchema = z
     tls: env.PROXY_TLS_CERT_FILE && env.PROXY_TLS_KEY_FILE ? { certFile: env.PROXY_TLS_CERT_FILE, keyFile: env.PROXY_TLS_KEY_FILE, port: env.PROXY_HTTPS_PORT } : undefined,
     externalUrl: env.PROXY_EXTERNAL_URL.replace(/\/+$/, ''),
     upstreams: { core: env.PROXY_CORE_URL.replace(/\/+$/, ''), registry: env.PROXY_REGISTRY_URL.replace(/\/+$/, '') },
-    blobRoute: env.PROXY_BLOB_ROUTE,
+    registryRoute: env.PROXY_REGISTRY_ROUTE,
     coreSecret: env.PROXY_CORE_SECRET,
     shutdownTimeoutMs: env.PROXY_SHUTDOWN_TIMEOUT,
   }));

@@ -33,7 +33,7 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
     isShuttingDown: () => shuttingDown,
     externalUrl: config.externalUrl,
     upstreams: config.upstreams,
-    blobRoute: config.blobRoute,
+    registryRoute: config.registryRoute,
     registryAccess: config.coreSecret ? registryAccess({ coreUrl: config.upstreams.core, secret: config.coreSecret }) : undefined,
     scheme: config.tls ? 'https' : 'http',
   });
@@ -49,7 +49,7 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
       } else {
         servers.push(await listen(app, { host: config.http.host, port: config.http.port, logger }));
       }
-      logger.info('proxy started', { urls: servers.map((s) => s.url), externalUrl: config.externalUrl, blobRoute: config.blobRoute });
+      logger.info('proxy started', { urls: servers.map((s) => s.url), externalUrl: config.externalUrl, registryRoute: config.registryRoute });
       return servers;
     },
     async close() {

@@ -77,7 +77,8 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
     manifests: new PgManifestRepository({ pool, outbox }),
     blobs,
     events,
-    onEventsQueued: () => notifier?.notify(),
+    // Changes go out at once; pulls within 100 ms, together with the pulls that follow.
+    onEventsQueued: (kind) => notifier?.notify(kind === 'pull' ? 100 : 0),
     maxSize: config.manifestMaxSize,
     deleteEnabled: config.deleteEnabled,
     logger,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -13,7 +13,7 @@ export interface ServiceProcessOptions {
   /** Polled until it answers 200. */
   readyUrl: string;
   readyTimeoutMs?: number;
-  /** Appends the service's output to this file; otherwise it goes to this process's stdout, prefixed. */
+  /** The service appends its output to this file itself; otherwise it goes to this process's stdout, prefixed. */
   logFile?: string;
 }
 
@@ -38,14 +38,19 @@ export class ServiceStartError extends Error {
 
 /** Starts a service with the running Node and waits until its readiness URL answers 200. */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child: ChildProcess;
   if (options.logFile) {
+    // The service writes its log file itself: no bytes relayed through this process.
     mkdirSync(dirname(options.logFile), { recursive: true });
-    const log = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
+    const log = openSync(options.logFile, 'a');
+    try {
+      child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], { env: options.env, stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
   } else {
-    for (const stream of [child.stdout, child.stderr]) {
+    child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${options.name}] ${line}\n`));
     }
   }

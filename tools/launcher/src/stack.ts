@@ -20,8 +20,8 @@ export interface StackOptions {
   corePort?: number;
   /** The public entry (suite only); its address is what clients use. */
   proxyPort?: number;
-  /** Where blob traffic goes through the proxy: `core` or straight to `registry` (see docs/ARCHITECTURE.md). */
-  blobRoute?: 'core' | 'registry';
+  /** Where the proxy sends blob traffic: through `core`, or straight to `registry` after core's check (see docs/ARCHITECTURE.md). */
+  registryRoute?: 'core' | 'registry';
   redisUrl?: string;
   redisPrefix?: string;
   adminPassword?: string;
@@ -123,7 +123,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             PROXY_CORE_URL: coreUrl,
             PROXY_REGISTRY_URL: registryUrl,
             PROXY_CORE_SECRET: secrets!.secret,
-            ...(options.blobRoute ? { PROXY_BLOB_ROUTE: options.blobRoute } : {}),
+            ...(options.registryRoute ? { PROXY_REGISTRY_ROUTE: options.registryRoute } : {}),
             ...options.env,
           },
         }),

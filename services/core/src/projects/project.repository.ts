@@ -15,6 +15,9 @@ export interface ProjectRecord {
   updateTime: Date;
 }
 
+/** What the registry gate needs of a project: that it exists, since when, and its policies. */
+export type ProjectGateInfo = Pick<ProjectRecord, 'id' | 'name' | 'metadata' | 'creationTime'>;
+
 /** Which projects a caller may see in lists. */
 export type Visibility =
   | { kind: 'all' }
@@ -79,13 +82,27 @@ export class PgProjectRepository {
   }
 
   async findById(id: number): Promise<ProjectRecord | undefined> {
-    const result = await this.#pool.query<ProjectRow>(`${SELECT} WHERE p.project_id = $1`, [id]);
+    const result = await this.#pool.query<ProjectRow>({ name: 'project-by-id', text: `${SELECT} WHERE p.project_id = $1`, values: [id] });
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
 
   async findByName(name: string): Promise<ProjectRecord | undefined> {
-    const result = await this.#pool.query<ProjectRow>(`${SELECT} WHERE p.name = $1`, [name]);
+    // Named (prepared once per connection): the /v2 gate asks it on every registry request.
+    const result = await this.#pool.query<ProjectRow>({ name: 'project-by-name', text: `${SELECT} WHERE p.name = $1`, values: [name] });
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
+  }
+
+  /** The gate's view of a project: one lean prepared query, asked on every registry request. */
+  async findGateInfo(name: string): Promise<ProjectGateInfo | undefined> {
+    const result = await this.#pool.query<{ project_id: number; name: string; creation_time: Date; metadata: Record<string, string> | null }>({
+      name: 'project-gate-info',
+      text: `SELECT p.project_id, p.name, p.creation_time,
+                    (SELECT jsonb_object_agg(m.name, m.value) FROM project_metadata m WHERE m.project_id = p.project_id) AS metadata
+             FROM project p WHERE p.name = $1`,
+      values: [name],
+    });
+    const row = result.rows[0];
+    return row ? { id: row.project_id, name: row.name, creationTime: row.creation_time, metadata: row.metadata ?? {} } : undefined;
   }
 
   async exists(name: string): Promise<boolean> {

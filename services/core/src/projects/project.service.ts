@@ -5,9 +5,9 @@ import { isSysadmin, type Principal } from '../rbac/principal.js';
 import type { ProjectAccessInfo, RbacService } from '../rbac/rbac.service.js';
 import type { Action, ProjectResource, RoleId } from '../rbac/roles.js';
 import { ProjectExistsError, ProjectInvalidError, ProjectNotEmptyError, ProjectNotFoundError } from './project.errors.js';
-import type { PgProjectRepository, ProjectFilter, ProjectRecord, Visibility } from './project.repository.js';
+import type { PgProjectRepository, ProjectFilter, ProjectGateInfo, ProjectRecord, Visibility } from './project.repository.js';
 
-export type { ProjectRecord };
+export type { ProjectGateInfo, ProjectRecord };
 
 export type ProjectRef = { id: number } | { name: string };
 
@@ -54,6 +54,11 @@ export class ProjectService {
   /** The project, without any access check (for internal decisions). */
   async find(ref: ProjectRef): Promise<ProjectRecord | undefined> {
     return 'id' in ref ? this.#deps.projects.findById(ref.id) : this.#deps.projects.findByName(ref.name);
+  }
+
+  /** What the registry gate needs of the project named, without any access check. */
+  async gateInfo(name: string): Promise<ProjectGateInfo | undefined> {
+    return this.#deps.projects.findGateInfo(name);
   }
 
   /**

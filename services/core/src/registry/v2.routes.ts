@@ -9,7 +9,7 @@ import { actionForMethod, isValidRepositoryName, isValidTag, looksLikeDigest, ma
 import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { artifactAuditKey, artifactResource } from '../events/event.service.js';
-import type { ProjectRecord, ProjectService } from '../projects/project.service.js';
+import type { ProjectGateInfo, ProjectService } from '../projects/project.service.js';
 import { isSysadmin } from '../rbac/principal.js';
 import type { RepositoryService } from '../repositories/repository.service.js';
 import type { LoginService } from '../sessions/login.service.js';
@@ -35,7 +35,7 @@ const CATALOG_SCOPE: Access = { type: 'registry', name: 'catalog', actions: ['*'
 
 interface Authorized {
   match: NonNullable<ReturnType<typeof matchRegistryPath>>;
-  project: ProjectRecord;
+  project: ProjectGateInfo;
 }
 
 class ChallengeError extends ApiError {
@@ -116,7 +116,7 @@ export function v2Gate(deps: V2GateDeps) {
     const action = actionForMethod(method);
     const scope: Access = { type: 'repository', name: match.name, actions: action === 'push' ? ['pull', 'push'] : [action] };
     const claims = await claimsOf(authorization, [scope]);
-    const project = await deps.projects.find({ name: match.name.split('/')[0]! });
+    const project = await deps.projects.gateInfo(match.name.split('/')[0]!);
 
     if (!grants(claims.access, 'repository', match.name, action)) {
       // Only callers who may see every project learn that one does not exist; for everyone
@@ -146,8 +146,7 @@ export function v2Gate(deps: V2GateDeps) {
       await catalog(req, res);
       return;
     }
-    const { match, project } = await authorize(req.method, req.path, req.headers.authorization);
-    if (match.route === 'manifest' && req.method === 'GET') await checkPull(project, match.name, match.params.reference!);
+    const { match } = await admit(req.method, req.path, req.headers.authorization);
     if (match.route === 'manifest' && req.method === 'PUT') {
       await manifestPush(req, res, next);
       return;
@@ -155,7 +154,15 @@ export function v2Gate(deps: V2GateDeps) {
     await stream(req, res, next);
   }
 
-  async function checkPull(project: ProjectRecord, repository: string, reference: string): Promise<void> {
+  /** {@link authorize}, and for a manifest pull the project's prevent_vul policy. */
+  async function admit(method: string, path: string, authorization: string | undefined): Promise<Authorized> {
+    const admitted = await authorize(method, path, authorization);
+    const { match, project } = admitted;
+    if (match.route === 'manifest' && method === 'GET') await checkPull(project, match.name, match.params.reference!);
+    return admitted;
+  }
+
+  async function checkPull(project: ProjectGateInfo, repository: string, reference: string): Promise<void> {
     if (project.metadata.prevent_vul !== 'true') return;
     const digest = looksLikeDigest(reference) ? parseDigest(reference).value : (await deps.registry.resolve(repository, reference))?.digest;
     if (!digest) return;
@@ -197,9 +204,9 @@ export function v2Gate(deps: V2GateDeps) {
         throw error;
       }
     },
-    /** {@link authorize} for a request another service will serve; refusals carry their Bearer challenge in `challenge`. */
-    authorize: async (method: string, path: string, authorization: string | undefined): Promise<void> => {
-      await authorize(method, path, authorization);
+    /** Every policy of this gate ({@link admit}) for a request another service will serve; see {@link challengeOf} for refusals. */
+    admit: async (method: string, path: string, authorization: string | undefined): Promise<void> => {
+      await admit(method, path, authorization);
     },
   };
 }

@@ -22,7 +22,8 @@ const RELAYED = ['content-type', 'www-authenticate', 'docker-distribution-api-ve
  * may go straight to registry-facade: the token, the project's existence and the token's
  * age against the project are core's to judge, so the direct path keeps every policy of
  * the path through core. Only the request line and its Authorization travel; the body
- * waits, unread, until the decision.
+ * waits, unread, until the decision. Every request is judged afresh (no decision is remembered), so a policy change applies
+ * to the next request; the check is small next to a blob's bytes.
  */
 export function registryAccess(options: RegistryAccessOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -36,12 +36,14 @@ describe('the route table', () => {
     expect(destinationOf(path, 'core')).toBe('invalid');
   });
 
-  it('sends blob reads and uploads straight to the registry when asked, and manifests still to core', () => {
+  it('sends blob reads and uploads straight to the registry when asked, and manifests, tags and the catalog to core', () => {
     expect(destinationOf('/v2/library/app/blobs/sha256:abc', 'registry')).toBe('registry');
     expect(destinationOf('/v2/library/app/blobs/uploads/', 'registry')).toBe('registry');
     expect(destinationOf('/v2/library/app/blobs/uploads/0a1b', 'registry')).toBe('registry');
     expect(destinationOf('/v2/library/app/manifests/v1', 'registry')).toBe('core');
+    expect(destinationOf('/v2/library/app/tags/list', 'registry')).toBe('core');
     expect(destinationOf('/v2/_catalog', 'registry')).toBe('core');
+    expect(destinationOf('/v2/library/app/blobs/sha256:abc', 'core')).toBe('core');
   });
 
   it('canonicalises paths as a server would', () => {

@@ -3,6 +3,9 @@ import { matchRegistryPath } from '@wharf/oci';
 /** Paths for the suite's own services only. */
 const INTERNAL = ['/service/notifications', '/service/internal'];
 
+/** Where blob traffic goes: straight to `registry`-facade after core's check, or through `core`. */
+export type RegistryRoute = 'core' | 'registry';
+
 export type Destination = 'core' | 'registry' | 'internal' | 'portal' | 'unknown' | 'invalid';
 
 /** The path as a server would resolve it: percent-decoded, `//` collapsed; undefined when it climbs with `..`. */
@@ -23,16 +26,17 @@ export function canonicalPath(path: string): string | undefined {
  * Harbor's nginx routes, as one table: `/v2`, `/service`, `/api` and `/c` go to core,
  * `/service/notifications` (registry events, job hooks) and `/service/internal` (access
  * checks) are internal and never reachable from outside, `/` is the portal. With
- * `blobRoute: 'registry'`, blob reads and uploads go straight to registry-facade once core
- * has judged the request (see registry-access.ts).
+ * `registryRoute: 'registry'`, blob reads and uploads go straight to registry-facade once
+ * core has judged the request (see registry-access.ts); manifests, the catalog, tags and
+ * referrers still pass through core.
  */
-export function destinationOf(path: string, blobRoute: 'core' | 'registry'): Destination {
+export function destinationOf(path: string, registryRoute: RegistryRoute): Destination {
   const canonical = canonicalPath(path);
   if (canonical === undefined) return 'invalid';
   const lower = canonical.toLowerCase();
   if (INTERNAL.some((prefix) => lower === prefix || lower.startsWith(`${prefix}/`))) return 'internal';
   if (lower === '/v2' || lower.startsWith('/v2/')) {
-    if (blobRoute === 'registry') {
+    if (registryRoute === 'registry') {
       const route = matchRegistryPath(path)?.route;
       if (route === 'blob' || route === 'uploads' || route === 'upload') return 'registry';
     }

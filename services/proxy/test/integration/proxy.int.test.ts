@@ -138,7 +138,7 @@ describe('the proxy in front of core and registry-facade', () => {
       readiness: [],
       externalUrl: external,
       upstreams: { core: core.url, registry: registry.url },
-      blobRoute: 'registry',
+      registryRoute: 'registry',
       registryAccess: registryAccess({ coreUrl: core.url, secret: new Secret(SECRET), retries: 0 }),
       scheme: 'https',
     });
@@ -152,8 +152,8 @@ describe('the proxy in front of core and registry-facade', () => {
     registry?.server.close();
   });
 
-  it('sends the API, login, token and manifest routes to core with X-Forwarded-For/Proto/Host and a request id', async () => {
-    for (const path of ['/api/v2.0/projects?page=2', '/c/login', '/service/token?service=harbor-registry', '/v2/lib/app/manifests/v1']) {
+  it('sends the API, login, token, manifest, tag and catalog routes to core with X-Forwarded-For/Proto/Host and a request id', async () => {
+    for (const path of ['/api/v2.0/projects?page=2', '/c/login', '/service/token?service=harbor-registry', '/v2/lib/app/manifests/v1', '/v2/lib/app/tags/list', '/v2/_catalog']) {
       const answer = await send(`${proxyUrl}${path}`, { headers: { Host: 'registry.example.com' } });
       expect(answer.status, path).toBe(200);
       expect(answer.headers['x-upstream']).toBe('core');
@@ -207,6 +207,13 @@ describe('the proxy in front of core and registry-facade', () => {
     expect(registry.seen.length).toBe(seenBefore);
   });
 
+  it('asks core about every blob request, reads included, so a policy change applies to the next one', async () => {
+    const path = `/v2/lib/app/blobs/sha256:${'c'.repeat(64)}`;
+    const before = accessChecks.length;
+    for (let i = 0; i < 3; i++) expect((await send(`${proxyUrl}${path}`, { headers: { Authorization: 'Bearer good' } })).status).toBe(200);
+    expect(accessChecks.length - before).toBe(3);
+  });
+
   it('answers 503 in the API error shape when core cannot judge a blob request', async () => {
     const logger = createLogger({ service: 'proxy', level: 'error', format: 'json' });
     const app = createApp({
@@ -214,7 +221,7 @@ describe('the proxy in front of core and registry-facade', () => {
       readiness: [],
       externalUrl: external,
       upstreams: { core: 'http://127.0.0.1:1', registry: registry.url },
-      blobRoute: 'registry',
+      registryRoute: 'registry',
       registryAccess: registryAccess({ coreUrl: 'http://127.0.0.1:1', secret: new Secret(SECRET), retries: 1 }),
       scheme: 'http',
     });

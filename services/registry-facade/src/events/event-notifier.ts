@@ -37,6 +37,7 @@ export class EventNotifier {
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
+  #deferred: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
   #failureStreak = 0;
 
@@ -65,13 +66,24 @@ export class EventNotifier {
     this.#loop = this.#run();
   }
 
-  /** Asks the loop to look for due events now (after a write queued some). */
-  notify(): void {
-    this.#wake?.();
+  /**
+   * Asks the loop to look for due events: now (after a write queued some), or within
+   * `withinMs` (after a pull: pulls arriving meanwhile then go in the same delivery).
+   */
+  notify(withinMs = 0): void {
+    if (withinMs <= 0) {
+      this.#wake?.();
+      return;
+    }
+    this.#deferred ??= setTimeout(() => {
+      this.#deferred = undefined;
+      this.#wake?.();
+    }, withinMs);
   }
 
   async close(): Promise<void> {
     this.#running = false;
+    clearTimeout(this.#deferred);
     this.notify();
     await this.#loop;
   }

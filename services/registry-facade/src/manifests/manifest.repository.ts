@@ -53,21 +53,25 @@ export class PgManifestRepository {
   }
 
   async findByDigest(repository: string, digest: string): Promise<ManifestRecord | undefined> {
-    const result = await this.#pool.query<ManifestRow>(
-      `SELECT ${COLUMNS} FROM manifest m JOIN repository r ON r.id = m.repository_id WHERE r.name = $1 AND m.digest = $2`,
-      [repository, digest],
-    );
+    // Named: prepared once per connection, as every manifest pull by digest asks it.
+    const result = await this.#pool.query<ManifestRow>({
+      name: 'manifest-by-digest',
+      text: `SELECT ${COLUMNS} FROM manifest m JOIN repository r ON r.id = m.repository_id WHERE r.name = $1 AND m.digest = $2`,
+      values: [repository, digest],
+    });
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
 
   async findByTag(repository: string, tag: string): Promise<ManifestRecord | undefined> {
-    const result = await this.#pool.query<ManifestRow>(
-      `SELECT ${COLUMNS} FROM tag t
+    // Named: prepared once per connection, as every manifest pull by tag asks it.
+    const result = await this.#pool.query<ManifestRow>({
+      name: 'manifest-by-tag',
+      text: `SELECT ${COLUMNS} FROM tag t
          JOIN repository r ON r.id = t.repository_id
          JOIN manifest m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
        WHERE r.name = $1 AND t.name = $2`,
-      [repository, tag],
-    );
+      values: [repository, tag],
+    });
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
 

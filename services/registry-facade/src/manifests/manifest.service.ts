@@ -23,8 +23,8 @@ export interface ManifestServiceDeps {
   manifests: PgManifestRepository;
   blobs: BlobService;
   events: EventService;
-  /** Wakes event delivery after a write queued events. */
-  onEventsQueued?: () => void;
+  /** Wakes event delivery after a change (push, delete) or a pull queued events. */
+  onEventsQueued?: (kind: 'change' | 'pull') => void;
   maxSize: number;
   deleteEnabled: boolean;
   logger: Logger;
@@ -107,7 +107,7 @@ export class ManifestService {
       },
       events,
     );
-    if (events.length > 0) this.#deps.onEventsQueued?.();
+    if (events.length > 0) this.#deps.onEventsQueued?.('change');
     this.#deps.logger.info('manifest pushed', { repository, digest, mediaType: manifest.mediaType, tags });
     return { digest, tags, subject: manifest.subject?.digest };
   }
@@ -151,7 +151,7 @@ export class ManifestService {
       if (!(await this.#deps.manifests.repositoryExists(repository))) throw new RepositoryUnknownError(repository);
       throw new ManifestUnknownError(referenceText);
     }
-    if (this.#deps.events.enabled) this.#deps.onEventsQueued?.();
+    if (this.#deps.events.enabled) this.#deps.onEventsQueued?.('change');
     this.#deps.logger.info('manifest deleted', { repository, reference: referenceText, digest: deleted.digest });
   }
 
@@ -206,7 +206,7 @@ export class ManifestService {
     const event: ManifestEventInput = { action: 'pull', repository, digest: record.digest, mediaType: record.mediaType, size: record.size, tag };
     try {
       await this.#deps.events.record([event], origin);
-      this.#deps.onEventsQueued?.();
+      this.#deps.onEventsQueued?.('pull');
     } catch (error) {
       // A pull succeeds even when its event cannot be queued.
       this.#deps.logger.warn('pull event not queued', { repository, digest: record.digest, err: error });
