@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { newNonce, type BlobPattern } from './blob-source.ts';
 import { BenchClient } from './http-client.ts';
 import { BenchError, getRepeatedly, pushStreamedBlob } from './operations.ts';
-import { startNullServer } from './registries.ts';
+import { cpuSecondsOf, startNullServer, startTcpRelay } from './registries.ts';
 import { fixed, MB, median, out, quantile } from './report.ts';
 
 /** An integer setting from the environment (`fallback` when unset). */
@@ -87,20 +87,27 @@ export interface Ceiling {
   reads: number[];
   readP50: number[];
   readP99: number[];
+  /** Pulls through a bare TCP relay in front of the null server: MB/s, and the relay's CPU s per GiB. */
+  relayPull: number[];
+  relayCpuPerGiB: number[];
 }
 
 /**
  * The same client against the null server (its own process, no disk, no auth): the most this
  * client shows on this machine. One warm-up round, then `rounds` measured ones; with `reads`,
  * each round also GETs a small body over `connections` keep-alive connections for `seconds`.
+ * Each round also pulls through a bare TCP relay (its own process, no HTTP parsing): the
+ * least any proxy hop costs on this machine.
  */
 export async function calibrate(
   pattern: BlobPattern,
   options: { rounds: number; blobBytes: number; reads?: { connections: number; seconds: number; warmUpSeconds: number; size: number } },
 ): Promise<Ceiling> {
   const server = await startNullServer();
+  const relay = await startTcpRelay(Number(new URL(server.url).port));
   const client = new BenchClient(server.url);
-  const ceiling: Ceiling = { push: [], pull: [], reads: [], readP50: [], readP99: [] };
+  const relayed = new BenchClient(relay.url);
+  const ceiling: Ceiling = { push: [], pull: [], reads: [], readP50: [], readP99: [], relayPull: [], relayCpuPerGiB: [] };
   try {
     for (let round = 0; round <= options.rounds; round += 1) {
       const blob = { nonce: newNonce(), size: options.blobBytes, digest: '' };
@@ -110,6 +117,12 @@ export async function calibrate(
       const download = await client.download(`/v2/null/blobs/${blob.digest}?size=${blob.size}`);
       const pull = (performance.now() - started) / 1000;
       if (download.bytes !== blob.size) throw new BenchError(`null server: read ${download.bytes} of ${blob.size} bytes`);
+      const relayCpu = cpuSecondsOf(relay.pid);
+      const relayStarted = performance.now();
+      const throughRelay = await relayed.download(`/v2/null/blobs/${blob.digest}?size=${blob.size}`);
+      const relayPull = (performance.now() - relayStarted) / 1000;
+      const relayCpuPerGiB = ((cpuSecondsOf(relay.pid) - relayCpu) * 1024 ** 3) / blob.size;
+      if (throughRelay.bytes !== blob.size) throw new BenchError(`tcp relay: read ${throughRelay.bytes} of ${blob.size} bytes`);
       let reads = '';
       if (options.reads) {
         const { connections, seconds, warmUpSeconds, size } = options.reads;
@@ -123,12 +136,17 @@ export async function calibrate(
         }
       }
       out(`  ${'null server'.padEnd(16)} push ${fixed(mbps(blob.size, push)).padStart(7)} MB/s   pull ${fixed(mbps(blob.size, pull)).padStart(7)} MB/s${reads}${round > 0 ? '' : '  [warm-up]'}\n`);
+      out(`  ${'via tcp relay'.padEnd(16)}                     pull ${fixed(mbps(blob.size, relayPull)).padStart(7)} MB/s   relay CPU ${fixed(relayCpuPerGiB, 2)} s/GiB${round > 0 ? '' : '  [warm-up]'}\n`);
       if (round === 0) continue;
       ceiling.push.push(mbps(blob.size, push));
       ceiling.pull.push(mbps(blob.size, pull));
+      ceiling.relayPull.push(mbps(blob.size, relayPull));
+      ceiling.relayCpuPerGiB.push(relayCpuPerGiB);
     }
   } finally {
     client.close();
+    relayed.close();
+    await relay.stop();
     await server.stop();
   }
   return ceiling;
@@ -137,5 +155,6 @@ export async function calibrate(
 /** One line describing the client ceiling. */
 export function describeCeiling(ceiling: Ceiling): string {
   const reads = ceiling.reads.length > 0 ? `, small GETs ${fixed(median(ceiling.reads))} req/s (p50 ${fixed(median(ceiling.readP50), 2)} ms, p99 ${fixed(median(ceiling.readP99), 2)} ms)` : '';
-  return `push ${fixed(median(ceiling.push))} MB/s, pull ${fixed(median(ceiling.pull))} MB/s (pull includes the client's sha256)${reads}`;
+  const relay = ceiling.relayPull.length > 0 ? `; pulled through a bare TCP relay (node:net pipe, no HTTP): ${fixed(median(ceiling.relayPull))} MB/s with ${fixed(median(ceiling.relayCpuPerGiB), 2)} relay CPU s/GiB` : '';
+  return `push ${fixed(median(ceiling.push))} MB/s, pull ${fixed(median(ceiling.pull))} MB/s (pull includes the client's sha256)${reads}${relay}`;
 }

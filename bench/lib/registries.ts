@@ -367,22 +367,40 @@ export async function settle(groups: readonly ProcessGroup[], maxSeconds = 30): 
 }
 
 /** The null server of null-server.ts, in its own process (so it does not share the client's thread). */
-export async function startNullServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL('./null-server.ts', import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface HelperProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The null server (null-server.ts) in its own process. */
+export function startNullServer(): Promise<HelperProcess> {
+  return startHelper('null-server.ts', []);
+}
+
+/** A bare TCP relay (tcp-relay.ts) to `port`, in its own process. */
+export function startTcpRelay(port: number): Promise<HelperProcess> {
+  return startHelper('tcp-relay.ts', [String(port)]);
+}
+
+/** Runs one of this folder's scripts, which prints `listening <port>` once ready. */
+async function startHelper(name: string, args: readonly string[]): Promise<HelperProcess> {
+  const script = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     lines.once('line', (line) => {
       const match = /^listening (\d+)$/.exec(line);
       if (match) resolve(Number(match[1]));
-      else reject(new Error(`null server said ${JSON.stringify(line)}`));
+      else reject(new Error(`${name} said ${JSON.stringify(line)}`));
     });
-    child.once('exit', (code) => reject(new Error(`null server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
   });
   lines.close();
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -7,6 +7,7 @@ import { createContainersClients, type ContainersClients } from '../src/containe
 import {
   createMember,
   createProject,
+  expectContainersLogin,
   createPullRobot,
   getRepository,
   listArtifacts,
@@ -124,15 +125,7 @@ describe('podman login, push and pull through the whole suite', () => {
   });
 
   it('podman login as admin succeeds, a wrong password is refused', async () => {
-    const refused = await login('anonymous', { username: 'admin', password: 'not-the-password' });
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/invalid username\/password/);
-
-    const loggedIn = await login('admin', { username: 'admin', password: suite.adminPassword });
-    expect(loggedIn.code, loggedIn.stderr).toBe(0);
-    expect(loggedIn.stdout).toContain('Login Succeeded');
-    const stored = JSON.parse(await readFile(authFiles.admin, 'utf8')) as { auths: Record<string, unknown> };
-    expect(Object.keys(stored.auths)).toContain(host);
+    await expectContainersLogin(login, { adminPassword: suite.adminPassword, authFile: authFiles.admin, host });
   });
 
   it('admin pushes a single-arch image, removes it and pulls it back with the same image ID and config', async () => {

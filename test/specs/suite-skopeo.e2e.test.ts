@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeImageLayout, type ImageLayout } from '../factories/images.factory.js';
@@ -7,6 +7,7 @@ import { createContainersClients, type ContainersClients } from '../src/containe
 import {
   createMember,
   createProject,
+  expectContainersLogin,
   createPullRobot,
   getRepository,
   listArtifacts,
@@ -114,15 +115,7 @@ describe('skopeo login, copy and inspect through the whole suite', () => {
   });
 
   it('skopeo login as admin succeeds, a wrong password is refused', async () => {
-    const refused = await login('anonymous', { username: 'admin', password: 'not-the-password' });
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/invalid username\/password/);
-
-    const loggedIn = await login('admin', { username: 'admin', password: suite.adminPassword });
-    expect(loggedIn.code, loggedIn.stderr).toBe(0);
-    expect(loggedIn.stdout).toContain('Login Succeeded');
-    const stored = JSON.parse(await readFile(authFiles.admin, 'utf8')) as { auths: Record<string, unknown> };
-    expect(Object.keys(stored.auths)).toContain(host);
+    await expectContainersLogin(login, { adminPassword: suite.adminPassword, authFile: authFiles.admin, host });
   });
 
   it('copies an OCI layout image into a project; inspect and a copy back out show the same digests', async () => {

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { expect } from 'vitest';
 import type { HarborClient } from '@wharf/testing';
 
 /**
@@ -137,4 +139,24 @@ export async function waitForPullTime(admin: HarborClient, project: string, repo
   if (!artifact) throw new Error(`${project}/${repository} lists no artifact ${digest}`);
   if (artifact.pull_time === NEVER_PULLED) throw new Error(`${project}/${repository}@${digest} still shows no pull time after ${timeoutMs / 1000}s`);
   return artifact;
+}
+
+/**
+ * `podman login` / `skopeo login` (the containers tools share the auth file format): a wrong
+ * admin password is refused and stores nothing, the right one prints "Login Succeeded" and
+ * stores the host in the auth file.
+ */
+export async function expectContainersLogin(
+  login: (as: 'admin' | 'anonymous', credentials: Credentials) => Promise<{ code: number | null; stdout: string; stderr: string }>,
+  options: { adminPassword: string; authFile: string; host: string },
+): Promise<void> {
+  const refused = await login('anonymous', { username: 'admin', password: 'not-the-password' });
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toMatch(/invalid username\/password/);
+
+  const loggedIn = await login('admin', { username: 'admin', password: options.adminPassword });
+  expect(loggedIn.code, loggedIn.stderr).toBe(0);
+  expect(loggedIn.stdout).toContain('Login Succeeded');
+  const stored = JSON.parse(await readFile(options.authFile, 'utf8')) as { auths: Record<string, unknown> };
+  expect(Object.keys(stored.auths)).toContain(options.host);
 }
