@@ -1,9 +1,11 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from '@wharf/errors';
+import { matchRegistryPath } from '@wharf/oci';
 import { errorMiddleware, healthRoutes, notFound, requestId, type ReadinessCheck } from '@wharf/http-kit';
 import { accessLog, type Logger } from '@wharf/logging';
 import { portalRoutes } from './portal/portal.routes.js';
 import type { RegistryAccess } from './routing/registry-access.js';
+import { blobDownload } from './routing/blob-download.js';
 import { destinationOf, type RegistryRoute } from './routing/route-table.js';
 import { upstreamProxy } from './routing/upstream-proxy.js';
 
@@ -30,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
     core: upstreamProxy({ name: 'core', target: deps.upstreams.core, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
     registry: upstreamProxy({ name: 'registry-facade', target: deps.upstreams.registry, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
   };
+  const download = blobDownload({ target: deps.upstreams.registry, scheme: deps.scheme, logger: deps.logger });
 
   app.use(requestId());
   app.use(accessLog(deps.logger));
@@ -50,6 +53,7 @@ export function createApp(deps: AppDeps): Express {
           res.status(decision.status).set(decision.headers).end(decision.body);
           return;
         }
+        if (req.method === 'GET' && matchRegistryPath(req.path)?.route === 'blob') return download(req, res);
         return proxies.registry(req, res, next);
       }
       case 'internal':

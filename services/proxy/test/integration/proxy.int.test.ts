@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '@wharf/config';
@@ -96,6 +96,26 @@ describe('the proxy in front of core and registry-facade', () => {
 
   beforeAll(async () => {
     registry = await upstream('registry', (req, res, self) => {
+      if (req.url?.startsWith('/v2/lib/big/blobs/') && req.method === 'GET') {
+        // A blob as the facade serves it: Content-Length, digest header, streamed with backpressure.
+        req.resume();
+        const size = 64 * 1024 * 1024;
+        res.writeHead(200, { 'Content-Length': size, 'Docker-Content-Digest': 'sha256:big', 'X-Seen-Forwarded-Proto': String(req.headers['x-forwarded-proto']) });
+        const pieces = pattern(size);
+        const write = (): void => {
+          for (let next = pieces.next(); !next.done; next = pieces.next()) if (!res.write(next.value)) return void res.once('drain', write);
+          res.end();
+        };
+        write();
+        return true;
+      }
+      if (req.url?.startsWith('/v2/lib/broken/blobs/') && req.method === 'GET') {
+        req.resume();
+        res.writeHead(200, { 'Content-Length': 1000 });
+        res.write(Buffer.alloc(10));
+        setTimeout(() => res.socket?.destroy(), 20);
+        return true;
+      }
       if (req.url === '/v2/lib/app/blobs/uploads/' && req.method === 'POST') {
         req.resume();
         res.writeHead(202, { Location: `${self.url}/v2/lib/app/blobs/uploads/abc?_state=x` }).end();
@@ -214,6 +234,48 @@ describe('the proxy in front of core and registry-facade', () => {
     expect(accessChecks.length - before).toBe(3);
   });
 
+  it('streams a 64 MiB blob download with its headers over a keep-alive client connection, and ends a cut download as cut', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const download = (path: string) =>
+        new Promise<{ status: number; headers: IncomingMessage['headers']; bytes: number; sha256: string; socket: unknown; complete: boolean }>((resolve, reject) => {
+          const req = request(`${proxyUrl}${path}`, { agent, headers: { Authorization: 'Bearer good' } }, (res) => {
+            const hash = createHash('sha256');
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              hash.update(chunk);
+            });
+            let settled = false;
+            const done = () => {
+              if (settled) return;
+              settled = true;
+              resolve({ status: res.statusCode!, headers: res.headers, bytes, sha256: hash.digest('hex'), socket: req.socket, complete: res.complete });
+            };
+            res.on('end', done);
+            res.on('error', done);
+            res.on('aborted', done);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const first = await download(`/v2/lib/big/blobs/sha256:${'1'.repeat(64)}`);
+      expect(first.status).toBe(200);
+      expect(first.headers['content-length']).toBe(String(64 * 1024 * 1024));
+      expect(first.headers['docker-content-digest']).toBe('sha256:big');
+      expect(first.headers['x-seen-forwarded-proto']).toBe('https');
+      expect(first.bytes).toBe(64 * 1024 * 1024);
+      expect(first.sha256).toBe(patternSha256(64 * 1024 * 1024));
+      const second = await download(`/v2/lib/big/blobs/sha256:${'2'.repeat(64)}`);
+      expect(second.sha256).toBe(first.sha256);
+      expect(second.socket, 'the client connection is reused').toBe(first.socket);
+      const cut = await download(`/v2/lib/broken/blobs/sha256:${'3'.repeat(64)}`).catch((error: Error) => error);
+      expect(cut instanceof Error || (cut.bytes < 1000 && !cut.complete), 'a cut download never looks complete').toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('answers 503 in the API error shape when core cannot judge a blob request', async () => {
     const logger = createLogger({ service: 'proxy', level: 'error', format: 'json' });
     const app = createApp({
@@ -229,6 +291,7 @@ describe('the proxy in front of core and registry-facade', () => {
     try {
       const answer = await send(`${lonely.url}/v2/lib/app/blobs/sha256:${'b'.repeat(64)}`, { headers: { Authorization: 'Bearer good' } });
       expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ code: 'UNAVAILABLE' }] });
       expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ code: 'UNAVAILABLE' }] });
       const api = await send(`${lonely.url}/api/v2.0/projects`);
       expect(api.status).toBe(502);
