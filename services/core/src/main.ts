@@ -20,6 +20,8 @@ import { PgEventRepository } from './events/event.repository.js';
 import { EventService } from './events/event.service.js';
 import { PgMemberRepository } from './members/member.repository.js';
 import { MemberService } from './members/member.service.js';
+import { ProjectChanges } from './projects/project-changes.js';
+import { ProjectGateCache } from './projects/project-gate.cache.js';
 import { PgProjectRepository } from './projects/project.repository.js';
 import { ProjectService } from './projects/project.service.js';
 import { principalName } from './rbac/principal.js';
@@ -73,8 +75,14 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   const auditRepository = new PgAuditRepository({ pool });
   const audit = new AuditService({ audit: auditRepository });
   const users = new UserService({ users: new PgUserRepository({ pool }), hasher, logger, selfRegistration: config.selfRegistration, robotNamePrefix: config.robotNamePrefix });
+  const projectRepository = new PgProjectRepository({ pool });
+  const projectChanges = new ProjectChanges({ redis, prefix: config.redis.prefix, logger });
+  const projectGateCache = new ProjectGateCache({ load: (name) => projectRepository.findGateInfo(name), ttlMs: 10_000, maxEntries: 10_000 });
+  projectChanges.listen(projectGateCache);
+  await projectChanges.start();
   const projects = new ProjectService({
-    projects: new PgProjectRepository({ pool }),
+    projects: projectRepository,
+    gate: { cache: projectGateCache, changes: projectChanges },
     rbac,
     audit,
     creationRestriction: config.projectCreationRestriction,
@@ -168,6 +176,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     async close() {
       shuttingDown = true;
       await server?.close(config.shutdownTimeoutMs);
+      projectChanges.close();
       redis.disconnect();
       await pool.end();
     },

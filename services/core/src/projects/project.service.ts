@@ -5,6 +5,8 @@ import { isSysadmin, type Principal } from '../rbac/principal.js';
 import type { ProjectAccessInfo, RbacService } from '../rbac/rbac.service.js';
 import type { Action, ProjectResource, RoleId } from '../rbac/roles.js';
 import { ProjectExistsError, ProjectInvalidError, ProjectNotEmptyError, ProjectNotFoundError } from './project.errors.js';
+import type { ProjectChanges } from './project-changes.js';
+import type { ProjectGateCache } from './project-gate.cache.js';
 import type { PgProjectRepository, ProjectFilter, ProjectGateInfo, ProjectRecord, Visibility } from './project.repository.js';
 
 export type { ProjectGateInfo, ProjectRecord };
@@ -32,6 +34,8 @@ export interface ProjectAuditor {
 
 export interface ProjectServiceDeps {
   projects: PgProjectRepository;
+  /** Where the gate's view of projects is kept; every change here is announced to it. */
+  gate?: { cache: ProjectGateCache; changes: ProjectChanges };
   rbac: RbacService;
   audit: ProjectAuditor;
   creationRestriction: 'everyone' | 'adminonly';
@@ -58,7 +62,11 @@ export class ProjectService {
 
   /** What the registry gate needs of the project named, without any access check. */
   async gateInfo(name: string): Promise<ProjectGateInfo | undefined> {
-    return this.#deps.projects.findGateInfo(name);
+    return this.#deps.gate ? this.#deps.gate.cache.get(name) : this.#deps.projects.findGateInfo(name);
+  }
+
+  async #changed(name: string): Promise<void> {
+    await this.#deps.gate?.changes.announce(name);
   }
 
   /**
@@ -109,6 +117,7 @@ export class ProjectService {
       cveAllowlist: { items: input.cve_allowlist?.items ?? [], expiresAt: input.cve_allowlist?.expires_at ?? null },
     });
     if (id === undefined) throw new ProjectExistsError(name);
+    await this.#changed(name);
     await this.#deps.audit.record({ projectId: id, operation: 'create', resourceType: 'project', resource: name, username: this.#deps.principalName(principal) });
     this.#deps.logger.info('project created', { project: name });
     return (await this.#deps.projects.findById(id))!;
@@ -121,12 +130,14 @@ export class ProjectService {
       metadata: normaliseMetadata(input),
       cveAllowlist: input.cve_allowlist ? { items: input.cve_allowlist.items ?? [], expiresAt: input.cve_allowlist.expires_at ?? null } : undefined,
     });
+    await this.#changed(project.name);
   }
 
   async delete(principal: Principal, ref: ProjectRef): Promise<void> {
     const project = await this.require(principal, ref, 'project', 'delete');
     const result = await this.#deps.projects.deleteIfEmpty(project.id);
     if (!result.deleted && result.repositories > 0) throw new ProjectNotEmptyError(project.name, result.repositories);
+    await this.#changed(project.name);
     await this.#deps.audit.record({ projectId: project.id, operation: 'delete', resourceType: 'project', resource: project.name, username: this.#deps.principalName(principal) });
     this.#deps.logger.info('project deleted', { project: project.name });
   }
