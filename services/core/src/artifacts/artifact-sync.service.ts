@@ -34,11 +34,30 @@ export function artifactTypeOf(manifest: ParsedManifest): string {
 export class ArtifactSyncService {
   readonly #deps: { registry: RegistryClient; artifacts: PgArtifactRepository; projects: ProjectService; logger: Logger };
 
+  /** The sync under way (or queued last) per repository. */
+  readonly #queues = new Map<string, Promise<void>>();
+
   constructor(deps: { registry: RegistryClient; artifacts: PgArtifactRepository; projects: ProjectService; logger: Logger }) {
     this.#deps = deps;
   }
 
+  /**
+   * Syncs of one repository run one after the other: each reads the registry and then writes
+   * the projection, and two interleaved (a late push event's read before a tag delete, its
+   * write after) could bring back what the other removed.
+   */
   async sync(request: SyncRequest): Promise<void> {
+    const previous = this.#queues.get(request.repository) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => this.#sync(request));
+    this.#queues.set(request.repository, current);
+    try {
+      await current;
+    } finally {
+      if (this.#queues.get(request.repository) === current) this.#queues.delete(request.repository);
+    }
+  }
+
+  async #sync(request: SyncRequest): Promise<void> {
     const projectName = request.repository.split('/')[0] ?? '';
     const project = await this.#deps.projects.find({ name: projectName });
     if (!project) {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '@wharf/logging';
+import { createTestImage } from '@wharf/testing';
+import type { ProjectService } from '../projects/project.service.js';
+import type { RegistryClient } from '../registry/registry.client.js';
+import type { PgArtifactRepository } from './artifact.repository.js';
+import { ArtifactSyncService } from './artifact-sync.service.js';
+
+/**
+ * A registry whose answers to `resolve` wait until the test lets them go, and a projection
+ * that records what is written: enough to replay a late push event racing a tag delete.
+ */
+function fixture() {
+  const image = createTestImage({ layers: 1 });
+  const registryTags = new Map<string, string>([['temporary', image.manifest.digest]]);
+  const gates: (() => void)[] = [];
+  const projection = new Set<string>();
+  const registry = {
+    resolve: async (_repository: string, tag: string) => {
+      const digest = registryTags.get(tag);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return digest ? { digest, mediaType: image.manifest.mediaType, size: image.manifest.bytes.length } : undefined;
+    },
+    getManifest: async (_repository: string, digest: string) => (digest === image.manifest.digest ? { body: image.manifest.bytes, mediaType: image.manifest.mediaType, digest } : undefined),
+    getSmallBlob: async () => image.config.bytes,
+  } as unknown as RegistryClient;
+  const artifacts = {
+    upsert: async (_projectId: number, _repository: string, _facts: unknown, tags: readonly string[]) => {
+      for (const tag of tags) projection.add(tag);
+      return 1;
+    },
+    removeTag: async (_repository: string, tag: string) => projection.delete(tag),
+    remove: async () => true,
+  } as unknown as PgArtifactRepository;
+  const projects = { find: async () => ({ id: 1, name: 'lib' }) } as unknown as ProjectService;
+  const sync = new ArtifactSyncService({ registry, artifacts, projects, logger: createLogger({ service: 'core', level: 'error', format: 'json' }) });
+  return { sync, registryTags, gates, projection };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('syncing the projection', () => {
+  it('does not bring back a tag that a later sync removed, when an earlier sync of the same repository is still reading', async () => {
+    const { sync, registryTags, gates, projection } = fixture();
+    // A late push event's sync reads the registry while the tag still exists...
+    const late = sync.sync({ repository: 'lib/app', tag: 'temporary' });
+    await settle();
+    // ...then the tag is deleted in the registry and the API syncs the delete.
+    registryTags.delete('temporary');
+    const removal = sync.sync({ repository: 'lib/app', tag: 'temporary' });
+    await settle();
+    expect(gates, 'the second sync waits for the first').toHaveLength(1);
+    gates.shift()!();
+    await late;
+    await settle();
+    gates.shift()!();
+    await removal;
+    expect(projection.has('temporary')).toBe(false);
+  });
+
+  it('lets syncs of different repositories run side by side', async () => {
+    const { sync, gates } = fixture();
+    const one = sync.sync({ repository: 'lib/one', tag: 'temporary' });
+    const two = sync.sync({ repository: 'lib/two', tag: 'temporary' });
+    await settle();
+    expect(gates).toHaveLength(2);
+    for (const release of gates.splice(0)) release();
+    await Promise.all([one, two]);
+  });
+});
