@@ -19,6 +19,9 @@ import { DigestMismatchError } from '../uploads/upload.errors.js';
 import { ManifestBlobUnknownError, ManifestTooLargeError, ManifestUnknownError, TagInvalidError } from './manifest.errors.js';
 import type { ManifestRecord, PgManifestRepository } from './manifest.repository.js';
 
+/** How many bytes of manifest bodies are kept in memory. */
+const CONTENT_CACHE_BYTES = 16 * 1024 * 1024;
+
 export interface ManifestServiceDeps {
   manifests: PgManifestRepository;
   blobs: BlobService;
@@ -67,6 +70,14 @@ export interface GetManifestInput {
 
 /** Manifests and tags: validated pushes, content-negotiated pulls, deletes, each raising its registry event. */
 export class ManifestService {
+  /**
+   * Manifest bodies recently served, by digest (content-addressed, so never stale; the
+   * metadata lookup before it still decides whether the manifest exists), oldest out first
+   * past {@link CONTENT_CACHE_BYTES}.
+   */
+  readonly #contents = new Map<string, Buffer>();
+  #contentBytes = 0;
+
   readonly #deps: ManifestServiceDeps;
 
   constructor(deps: ManifestServiceDeps) {
@@ -132,7 +143,7 @@ export class ManifestService {
 
     const manifest: StoredManifest & { body?: Buffer } = { digest: record.digest, mediaType: record.mediaType, size: record.size };
     if (input.head) return manifest;
-    manifest.body = await this.#deps.blobs.readContent(record.digest);
+    manifest.body = await this.#content(record.digest);
     await this.#recordPull(repository, record, reference.kind === 'tag' ? reference.tag : undefined, input.origin);
     return manifest;
   }
@@ -199,6 +210,22 @@ export class ManifestService {
     if (parsed.kind !== 'index') return undefined;
     const entry = parsed.manifests.find((d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64' && accepts(accept, d.mediaType));
     return entry ? this.#deps.manifests.findByDigest(repository, entry.digest) : undefined;
+  }
+
+  async #content(digest: string): Promise<Buffer> {
+    const cached = this.#contents.get(digest);
+    if (cached) return cached;
+    const body = await this.#deps.blobs.readContent(digest);
+    if (body.byteLength <= CONTENT_CACHE_BYTES / 16 && !this.#contents.has(digest)) {
+      this.#contents.set(digest, body);
+      this.#contentBytes += body.byteLength;
+      for (const [oldest, bytes] of this.#contents) {
+        if (this.#contentBytes <= CONTENT_CACHE_BYTES) break;
+        this.#contents.delete(oldest);
+        this.#contentBytes -= bytes.byteLength;
+      }
+    }
+    return body;
   }
 
   async #recordPull(repository: string, record: ManifestRecord, tag: string | undefined, origin: RequestOrigin): Promise<void> {
