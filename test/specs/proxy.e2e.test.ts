@@ -120,6 +120,25 @@ describe.each(['registry', 'core'] as const)('the proxy with registry route %s',
     expectChallenge(await new TestRegistryClient(suite.url).request('GET', `/v2/${project}/app/blobs/${blob.digest}`), suite, undefined);
   });
 
+  it("core's access check answers bad questions with clear errors: no secret 401, malformed 400, refusals as /v2 would", async () => {
+    const secret = (await readFile(join(suite.dir, 'data', 'secrets', 'suite-secret'), 'utf8')).trim();
+    const ask = (body: string, authorization = `Harbor-Secret ${secret}`) =>
+      fetch(`${suite.coreUrl}/service/internal/registry-access`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: authorization }, body });
+    const path = `/v2/${project}/app/blobs/${blob.digest}`;
+    const noSecret = await ask(JSON.stringify({ method: 'GET', path }), 'Harbor-Secret wrong-wrong-wrong-wrong');
+    expect(noSecret.status).toBe(401);
+    for (const body of ['{not json', JSON.stringify({ method: 'BREW', path }), JSON.stringify({ method: 'GET', path: '/api/v2.0/projects' }), JSON.stringify({ method: 'GET' })]) {
+      const malformed = await ask(body);
+      expect(malformed.status, body).toBe(400);
+      expect(((await malformed.json()) as { errors: { code: string; message: string }[] }).errors[0]!.message).toBeTruthy();
+    }
+    const anonymous = await ask(JSON.stringify({ method: 'GET', path }));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain(`realm="${suite.url}/service/token"`);
+    const token = (await suite.admin.token([`repository:${project}/app:pull`])).body.token;
+    expect((await ask(JSON.stringify({ method: 'GET', path, authorization: `Bearer ${token}` }))).status).toBe(204);
+  });
+
   it('answers 404 from outside for registry events, job hooks and access checks, even with the suite secret', async () => {
     const secret = (await readFile(join(suite.dir, 'data', 'secrets', 'suite-secret'), 'utf8')).trim();
     for (const path of ['/service/notifications', '/service/notifications/tasks/1', '/service//notifications', '/service/internal/registry-access']) {

@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
         try {
           decision = await deps.registryAccess!(req, res);
         } catch (error) {
-          deps.logger.warn('core unreachable for a registry access check', { err: error, path: req.path });
+          deps.logger.error('registry access check failed', { err: error, path: req.path });
           throw new ApiError('UNAVAILABLE', { message: 'core is unavailable, try again' });
         }
         if (!decision.allowed) {

@@ -13,10 +13,11 @@ const accessRequestSchema = z.object({
 
 /**
  * `POST /service/internal/registry-access`: may this registry request go on? The proxy asks
- * before it sends a blob request or a manifest read straight to registry-facade, so the
- * direct path keeps every policy of core's /v2 gate (prevent_vul included). 204 when it may; otherwise the very answer the client gets from
- * core's /v2 (status, `{"errors":[…]}`, `WWW-Authenticate`), for the proxy to relay. Internal
- * only: the caller presents the suite's secret, and the proxy never routes this from outside.
+ * before it sends a blob request straight to registry-facade, so the direct path keeps every
+ * policy of core's /v2 gate. 204 when it may; otherwise the very answer the client would get
+ * from core's /v2 (status, `{"errors":[…]}`, `WWW-Authenticate`), for the proxy to relay.
+ * Internal only: the caller presents the suite's secret, and the proxy never routes this
+ * from outside.
  */
 export function registryAccessRoutes(deps: { gate: V2Gate }): Router {
   const router = Router();

@@ -60,8 +60,10 @@ function parseHead(text: string): ResponseHead | undefined {
  * arrive: only the response head is parsed here, so no byte is copied by an HTTP parser on
  * the way (Node's copies every body chunk it reads, which costs as much CPU as the transfer
  * itself). One HTTP/1.0 connection per download (never chunked; the body ends at its
- * Content-Length or when the facade closes); the client's connection stays keep-alive. Anything but a well-formed
- * head within the timeout is a 502 in the API's error shape.
+ * Content-Length or when the facade closes); the client's connection stays keep-alive.
+ * Anything but a well-formed head within the timeout is a 502 in the API's error shape. The
+ * facade's blob answers name no internal address (its token realm is the external URL), so
+ * no header is rewritten.
  */
 export function blobDownload(options: BlobDownloadOptions) {
   const url = new URL(options.target);
@@ -137,7 +139,7 @@ export function blobDownload(options: BlobDownloadOptions) {
         fail('chunked response');
         return;
       }
-      if (req.method === 'HEAD' || parsed.status === 204 || parsed.status === 304) remaining = 0;
+      if (parsed.status === 204 || parsed.status === 304) remaining = 0;
       res.flushHeaders();
       onBody(head.subarray(end + 4));
     });

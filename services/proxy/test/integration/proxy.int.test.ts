@@ -301,6 +301,28 @@ describe('the proxy in front of core and registry-facade', () => {
     }
   });
 
+  it("answers 503, not core's 401, when core refuses the proxy's own secret", async () => {
+    const logger = createLogger({ service: 'proxy', level: 'error', format: 'json' });
+    const app = createApp({
+      logger,
+      readiness: [],
+      externalUrl: external,
+      upstreams: { core: core.url, registry: registry.url },
+      registryRoute: 'registry',
+      registryAccess: registryAccess({ coreUrl: core.url, secret: new Secret('not-the-suite-secret-0000'), retries: 0 }),
+      scheme: 'http',
+    });
+    const misconfigured = await listen(app, { host: '127.0.0.1', port: 0, logger });
+    try {
+      const answer = await send(`${misconfigured.url}/v2/lib/app/blobs/sha256:${'d'.repeat(64)}`, { headers: { Authorization: 'Bearer good' } });
+      expect(answer.status).toBe(503);
+      expect(answer.headers['www-authenticate']).toBeUndefined();
+      expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ code: 'UNAVAILABLE' }] });
+    } finally {
+      await misconfigured.close(1000);
+    }
+  });
+
   it('serves the portal page at / and 404 elsewhere', async () => {
     const portal = await send(`${proxyUrl}/`);
     expect(portal.status).toBe(200);
