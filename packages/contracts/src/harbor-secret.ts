@@ -1,0 +1,10 @@
+/** The header value every call between Wharf's services carries (Harbor's `Harbor-Secret <secret>`). */
+export function harborSecretHeader(secret: string): string {
+  return `Harbor-Secret ${secret}`;
+}
+
+/** The secret of a `Harbor-Secret` header value, or undefined when the header is of another scheme. */
+export function parseHarborSecret(header: string | undefined): string | undefined {
+  const match = /^Harbor-Secret\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
