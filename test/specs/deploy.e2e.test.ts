@@ -520,6 +520,7 @@ describe('the Helm chart (deploy/helm/wharf)', () => {
     { name: 'default values', valueFiles: [] as string[], externalSecrets: [] as string[] },
     { name: 'values-s3-external.yaml', valueFiles: [S3_VALUES], externalSecrets: ['wharf-suite', 'wharf-postgres', 'wharf-redis', 'wharf-s3', 'wharf-tls'] },
     { name: 'ci/proxy-tls-values.yaml', valueFiles: [join(CHART_DIR, 'ci/proxy-tls-values.yaml')], externalSecrets: ['wharf-proxy-tls'] },
+    { name: 'ci/proxy-blob-files-values.yaml', valueFiles: [join(CHART_DIR, 'ci/proxy-blob-files-values.yaml')], externalSecrets: [] as string[] },
   ];
 
   beforeAll(async () => {
@@ -687,6 +688,8 @@ describe('the Helm chart (deploy/helm/wharf)', () => {
       ['ingress:\n  enabled: false\n', 'set externalURL'],
       ['admin:\n  password: short\n', 'admin.password must have 8 characters or more'],
       ['proxy:\n  registryRoute: elsewhere\n', 'proxy.registryRoute must be core or registry'],
+      ['proxy:\n  blobFilesFromClaim: true\n', 'proxy.blobFilesFromClaim needs storage.filesystem.accessMode=ReadWriteMany'],
+      ['storage:\n  type: s3\n  s3:\n    bucket: b\n    region: r\nproxy:\n  blobFilesFromClaim: true\n', 'proxy.blobFilesFromClaim needs storage.type=filesystem'],
     ];
     for (const [values, message] of refusals) {
       const file = join(temp.path, 'refused.yaml');

@@ -69,9 +69,16 @@ describe.each(['registry', 'core'] as const)('the proxy with registry route %s',
     const pulled = await registry.request('GET', `/v2/${project}/big/blobs/${big.digest}`);
     expect(pulled.status).toBe(200);
     expect(blobOf(pulled.body).digest).toBe(big.digest);
+    expect([...pulled.headers.keys()].filter((name) => name.startsWith('x-wharf-'))).toEqual([]);
     const range = await registry.request('GET', `/v2/${project}/big/blobs/${big.digest}`, { headers: { Range: 'bytes=10-19' } });
     expect(range.status).toBe(206);
+    expect(range.headers.get('content-range')).toBe(`bytes 10-19/${big.bytes.length}`);
     expect(range.body).toEqual(big.bytes.subarray(10, 20));
+    // A client asking for the facade's disk handoff itself gets the bytes like anyone else.
+    const asked = await registry.request('GET', `/v2/${project}/big/blobs/${big.digest}`, { headers: { 'X-Wharf-Blob-Handoff': 'file', Range: 'bytes=0-9' } });
+    expect(asked.status).toBe(206);
+    expect(asked.body).toEqual(big.bytes.subarray(0, 10));
+    expect(asked.headers.get('x-wharf-blob-file')).toBeNull();
   });
 
   it('refuses reads and uploads with a token issued before its project was deleted and created again', async () => {
@@ -207,5 +214,33 @@ describe('the proxy with TLS on', () => {
     expect(write.status).toBe(308);
     expect(write.headers.location).toBe(`${httpsUrl}/api/v2.0/projects`);
     expect((await request(`${plain}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('the proxy when it cannot read the blob store disk', () => {
+  let suite: Suite;
+  let temp: TempDir;
+
+  beforeAll(async () => {
+    temp = await createTempDir('proxy-nodisk');
+    // A root that holds nothing: every file the facade names is missing here.
+    suite = await startSuite('proxy-nodisk', { env: { PROXY_BLOB_FILES_ROOT: temp.path } });
+  });
+  afterAll(async () => {
+    await suite?.stop();
+    await temp?.remove();
+  });
+
+  it('relays blob downloads from registry-facade instead, whole and ranged', async () => {
+    await suite.admin.createProject('nodisk');
+    const blob = blobOf(randomBytes(3 * 1024 * 1024 + 7));
+    const registry = await suite.registryAs({ username: 'admin', password: suite.adminPassword }, ['repository:nodisk/app:pull,push']);
+    expect((await registry.pushBlob('nodisk/app', blob)).status).toBe(201);
+    const pulled = await registry.request('GET', `/v2/nodisk/app/blobs/${blob.digest}`);
+    expect(pulled.status).toBe(200);
+    expect(blobOf(pulled.body).digest).toBe(blob.digest);
+    const range = await registry.request('GET', `/v2/nodisk/app/blobs/${blob.digest}`, { headers: { Range: 'bytes=5-9' } });
+    expect(range.status).toBe(206);
+    expect(range.body).toEqual(blob.bytes.subarray(5, 10));
   });
 });

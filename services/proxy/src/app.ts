@@ -19,6 +19,17 @@ export interface AppDeps {
   /** core's judgement of a request sent straight to registry-facade (registryRoute `registry`). */
   registryAccess?: RegistryAccess;
   scheme: 'http' | 'https';
+  /** The blob store's filesystem root when this process shares registry-facade's disk. */
+  blobFilesRoot?: string;
+}
+
+/**
+ * `X-Wharf-*` headers are the suite's own between its services (the blob file handoff);
+ * what a client sends under those names never reaches an upstream.
+ */
+function dropInternalHeaders(req: Request, _res: Response, next: NextFunction): void {
+  for (const name of Object.keys(req.headers)) if (name.startsWith('x-wharf-')) delete req.headers[name];
+  next();
 }
 
 /** The public entry: health, then every path to its upstream by the route table, the portal at `/`. */
@@ -32,9 +43,10 @@ export function createApp(deps: AppDeps): Express {
     core: upstreamProxy({ name: 'core', target: deps.upstreams.core, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
     registry: upstreamProxy({ name: 'registry-facade', target: deps.upstreams.registry, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
   };
-  const download = blobDownload({ target: deps.upstreams.registry, scheme: deps.scheme, logger: deps.logger });
+  const download = blobDownload({ target: deps.upstreams.registry, scheme: deps.scheme, logger: deps.logger, filesRoot: deps.blobFilesRoot });
 
   app.use(requestId());
+  app.use(dropInternalHeaders);
   app.use(accessLog(deps.logger));
   app.use(healthRoutes({ checks: deps.readiness, isShuttingDown: deps.isShuttingDown }));
   app.use(async (req: Request, res: Response, next: NextFunction) => {

@@ -23,6 +23,12 @@ export const configSchema = z
     PROXY_REGISTRY_ROUTE: z.enum(['core', 'registry']).default('registry'),
     /** The suite's shared secret, for core's registry access checks (route `registry`). */
     PROXY_CORE_SECRET: secret(16).optional(),
+    /**
+     * registry-facade's filesystem storage root as this process sees it, when both share the
+     * disk (one host, or the same volume): blob downloads are then read from disk here, the
+     * facade answering only their head. Unset: the bytes are relayed from the facade.
+     */
+    PROXY_BLOB_FILES_ROOT: z.string().min(1).optional(),
     PROXY_SHUTDOWN_TIMEOUT: duration().prefault('30s'),
   })
   .superRefine((env, ctx) => {
@@ -41,6 +47,7 @@ export const configSchema = z
     upstreams: { core: env.PROXY_CORE_URL.replace(/\/+$/, ''), registry: env.PROXY_REGISTRY_URL.replace(/\/+$/, '') },
     registryRoute: env.PROXY_REGISTRY_ROUTE,
     coreSecret: env.PROXY_CORE_SECRET,
+    blobFilesRoot: env.PROXY_BLOB_FILES_ROOT,
     shutdownTimeoutMs: env.PROXY_SHUTDOWN_TIMEOUT,
   }));
 

@@ -33,6 +33,7 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
     isShuttingDown: () => shuttingDown,
     externalUrl: config.externalUrl,
     upstreams: config.upstreams,
+    blobFilesRoot: config.blobFilesRoot,
     registryRoute: config.registryRoute,
     registryAccess: config.coreSecret ? registryAccess({ coreUrl: config.upstreams.core, secret: config.coreSecret }) : undefined,
     scheme: config.tls ? 'https' : 'http',

@@ -60,6 +60,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const adminPassword = suite ? options.adminPassword ?? DEVELOPMENT_ADMIN_PASSWORD : undefined;
   const logFile = (name: string) => (options.logDir ? join(options.logDir, `${name}.log`) : undefined);
   const common = { ...process.env, DATABASE_URL: options.databaseUrl };
+  // The proxy reads blob downloads from the facade's disk, which it shares on one host.
+  const registryRoot = options.env?.REGISTRY_STORAGE_FILESYSTEM_ROOT ?? join(options.dataDir, 'registry');
   try {
     services.push(
       await startServiceProcess({
@@ -72,7 +74,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           ...common,
           REGISTRY_HTTP_HOST: host,
           REGISTRY_HTTP_PORT: String(options.registryPort),
-          REGISTRY_STORAGE_FILESYSTEM_ROOT: join(options.dataDir, 'registry'),
+          REGISTRY_STORAGE_FILESYSTEM_ROOT: registryRoot,
           ...(suite
             ? {
                 REGISTRY_AUTH_MODE: 'token',
@@ -123,6 +125,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             PROXY_CORE_URL: coreUrl,
             PROXY_REGISTRY_URL: registryUrl,
             PROXY_CORE_SECRET: secrets!.secret,
+            PROXY_BLOB_FILES_ROOT: registryRoot,
             ...(options.registryRoute ? { PROXY_REGISTRY_ROUTE: options.registryRoute } : {}),
             ...options.env,
           },

@@ -1,7 +1,9 @@
+import { open, type FileHandle } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { resolve, sep } from 'node:path';
 import type { Request, Response } from 'express';
 import { ApiError, toEnvelope } from '@wharf/errors';
-import { requestIdOf } from '@wharf/http-kit';
+import { pipeFileRange, requestIdOf } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
 
 export interface BlobDownloadOptions {
@@ -11,7 +13,16 @@ export interface BlobDownloadOptions {
   logger: Logger;
   /** How long to wait for the connection and the response head. */
   headTimeoutMs?: number;
+  /**
+   * The blob store's filesystem root as this process sees it, when it shares the facade's
+   * disk: the facade then answers with the head and names the file, and the bytes are read
+   * from disk here instead of crossing a second process.
+   */
+  filesRoot?: string;
 }
+
+/** Where the facade names the bytes to send (see registry-facade's blob routes). */
+const HANDOFF = { file: 'x-wharf-blob-file', offset: 'x-wharf-blob-offset', length: 'x-wharf-blob-length' } as const;
 
 /** Response heads larger than this are refused (the facade's are a few hundred bytes). */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -20,18 +31,19 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 /** What the proxy sends upstream besides the client's own headers. */
-function requestHead(req: Request, res: Response, host: string, scheme: 'http' | 'https'): string {
+function requestHead(req: Request, res: Response, host: string, scheme: 'http' | 'https', handoff: boolean): string {
   // HTTP/1.0: the answer is never chunked; its body ends with Content-Length or the connection.
   const lines = [`${req.method} ${req.originalUrl} HTTP/1.0`];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower.startsWith('x-forwarded-') || lower === 'x-request-id') continue;
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower.startsWith('x-forwarded-') || lower === 'x-request-id' || lower.startsWith('x-wharf-')) continue;
     lines.push(`${name}: ${req.rawHeaders[i + 1]!}`);
   }
   const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
   lines.push(`Host: ${host}`, `X-Forwarded-For: ${forwardedFor}`, `X-Forwarded-Proto: ${scheme}`, `X-Request-Id: ${requestIdOf(res)}`, 'Connection: close');
   if (req.headers.host) lines.push(`X-Forwarded-Host: ${req.headers.host}`);
+  if (handoff) lines.push('X-Wharf-Blob-Handoff: file');
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -70,7 +82,53 @@ export function blobDownload(options: BlobDownloadOptions) {
   const port = Number(url.port || 80);
   const headTimeoutMs = options.headTimeoutMs ?? 30_000;
 
-  return (req: Request, res: Response): void => {
+  const filesRoot = options.filesRoot ? resolve(options.filesRoot) : undefined;
+
+  /** Sends the file the facade named; false (nothing sent yet) when it cannot be read here. */
+  async function sendFile(res: Response, parsed: ResponseHead, named: { file: string; offset: number; length: number }): Promise<boolean> {
+    const full = resolve(filesRoot!, `.${named.file}`);
+    if (!full.startsWith(filesRoot! + sep)) return false;
+    let handle: FileHandle;
+    try {
+      handle = await open(full, 'r');
+    } catch (error) {
+      options.logger.warn('blob file named by the registry is not readable here', { file: named.file, err: error });
+      return false;
+    }
+    const { size } = await handle.stat();
+    if (size < named.offset + named.length) {
+      await handle.close();
+      options.logger.warn('blob file named by the registry is shorter than its range', { file: named.file });
+      return false;
+    }
+    res.status(parsed.status);
+    for (const [name, value] of parsed.headers) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || lower === 'content-length' || lower.startsWith('x-wharf-')) continue;
+      res.append(name, value);
+    }
+    res.set('Content-Length', String(named.length));
+    try {
+      await pipeFileRange(handle, named, res);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') options.logger.warn('blob file send failed', { file: named.file, err: error });
+      res.destroy();
+    }
+    return true;
+  }
+
+  function handoffOf(parsed: ResponseHead): { file: string; offset: number; length: number } | undefined {
+    const value = (name: string) => parsed.headers.find(([key]) => key.toLowerCase() === name)?.[1];
+    const file = value(HANDOFF.file);
+    const offset = Number(value(HANDOFF.offset));
+    const length = Number(value(HANDOFF.length));
+    if (!file || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) return undefined;
+    return { file, offset, length };
+  }
+
+  return (req: Request, res: Response): void => relay(req, res, filesRoot !== undefined);
+
+  function relay(req: Request, res: Response, handoff: boolean): void {
     const upstream: Socket = connect({ host: url.hostname, port });
     let head: Buffer = Buffer.alloc(0);
     let answered = false;
@@ -90,7 +148,7 @@ export function blobDownload(options: BlobDownloadOptions) {
     upstream.setTimeout(headTimeoutMs, () => {
       if (!answered) fail('no response head in time');
     });
-    upstream.once('connect', () => upstream.write(requestHead(req, res, url.host, options.scheme)));
+    upstream.once('connect', () => upstream.write(requestHead(req, res, url.host, options.scheme, handoff)));
     upstream.on('error', (error) => fail('connection failed', error));
     res.on('close', () => upstream.destroy());
 
@@ -125,6 +183,17 @@ export function blobDownload(options: BlobDownloadOptions) {
       }
       answered = true;
       upstream.setTimeout(0);
+      const named = handoff ? handoffOf(parsed) : undefined;
+      if (named) {
+        upstream.destroy();
+        sendFile(res, parsed, named).then(
+          (sent) => {
+            if (!sent && !res.headersSent) relay(req, res, false); // read it through the facade instead
+          },
+          (error: Error) => fail('blob file send failed', error),
+        );
+        return;
+      }
       res.status(parsed.status);
       let chunked = false;
       for (const [name, value] of parsed.headers) {
@@ -148,5 +217,5 @@ export function blobDownload(options: BlobDownloadOptions) {
       else if (Number.isFinite(remaining) && remaining > 0) fail('connection closed before the whole body');
       else res.end();
     });
-  };
+  }
 }

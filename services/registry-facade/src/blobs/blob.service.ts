@@ -53,6 +53,14 @@ export class BlobService {
     }
   }
 
+  /**
+   * Where the blob's bytes lie within a filesystem storage's root, for a front end that
+   * reads the same disk (the proxy's blob file handoff); undefined for other storages.
+   */
+  localFile(digest: string): string | undefined {
+    return this.#deps.storage.name === 'filesystem' ? blobDataPath(digest) : undefined;
+  }
+
   /** Links a blob that `from` holds into `repository`; undefined when `from` does not hold it. */
   async mount(repository: string, from: string, digest: string): Promise<{ size: number } | undefined> {
     const size = await this.#deps.blobs.findLinked(from, digest);

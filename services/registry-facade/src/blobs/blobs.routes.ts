@@ -5,6 +5,13 @@ import { paths, route, type Route, type RouteContext } from '../http/router.js';
 import { streamTo } from '../http/stream-response.js';
 import type { BlobService } from './blob.service.js';
 
+/**
+ * Sent by the proxy when it reads the blob store's disk itself (`PROXY_BLOB_FILES_ROOT`):
+ * a GET is then answered with the head and `X-Wharf-Blob-File`/`-Offset`/`-Length` naming
+ * the bytes to send, as nginx's `X-Accel-Redirect` does, and no body.
+ */
+const BLOB_HANDOFF_REQUEST = 'x-wharf-blob-handoff';
+
 /** `GET|HEAD|DELETE /v2/<name>/blobs/<digest>`. */
 export function blobRoutes(deps: { blobs: BlobService }): Route[] {
   async function serve({ req, res, name, params }: RouteContext, head: boolean): Promise<void> {
@@ -35,6 +42,14 @@ export function blobRoutes(deps: { blobs: BlobService }): Route[] {
       }
       // One range is served as 206; a multi-range request is answered with the whole blob.
       if (parsed.length === 1) range = { offset: parsed[0]!.start, length: parsed[0]!.end - parsed[0]!.start + 1 };
+    }
+    const file = req.headers[BLOB_HANDOFF_REQUEST] === 'file' ? deps.blobs.localFile(digest) : undefined;
+    if (file) {
+      // The proxy reads the same disk and sends the bytes itself; the answer is the head only.
+      const served = range ?? { offset: 0, length: size };
+      if (range) res.status(206).set('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`);
+      res.set({ 'X-Wharf-Blob-File': file, 'X-Wharf-Blob-Offset': String(served.offset), 'X-Wharf-Blob-Length': String(served.length), 'Content-Length': '0' }).end();
+      return;
     }
     const content = await deps.blobs.open(name, digest, range);
     if (range) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { digestOf } from '@wharf/oci';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,28 @@ describe('blobs: HEAD, GET with Range, DELETE', () => {
     expect(response.status).toBe(416);
     expect(response.headers.get('content-range')).toBe(`bytes */${content.length}`);
     expect(firstError(response.body).code).toBe('RANGE_INVALID');
+  });
+
+  it('hands a GET over to a proxy on the same disk: the head names the file and range, no body', async () => {
+    const handoff = { 'X-Wharf-Blob-Handoff': 'file' };
+    const whole = await registry.client.request('GET', `/v2/library/blobs/blobs/${digest}`, { headers: handoff });
+    expect(whole.status).toBe(200);
+    expect(whole.body.byteLength).toBe(0);
+    expect(whole.headers.get('docker-content-digest')).toBe(digest);
+    const file = whole.headers.get('x-wharf-blob-file')!;
+    expect(await readFile(join(registry.storageRoot, file))).toEqual(content);
+    expect([whole.headers.get('x-wharf-blob-offset'), whole.headers.get('x-wharf-blob-length')]).toEqual(['0', String(content.length)]);
+    const ranged = await registry.client.request('GET', `/v2/library/blobs/blobs/${digest}`, { headers: { ...handoff, Range: 'bytes=1000-1999' } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-range')).toBe(`bytes 1000-1999/${content.length}`);
+    expect([ranged.headers.get('x-wharf-blob-offset'), ranged.headers.get('x-wharf-blob-length')]).toEqual(['1000', '1000']);
+    // Policies still answer first: an unknown blob is 404, HEAD and a matching ETag are never handed over.
+    const unknown = await registry.client.request('GET', `/v2/library/blobs/blobs/${digestOf(randomBytes(8))}`, { headers: handoff });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('x-wharf-blob-file')).toBeNull();
+    const cached = await registry.client.request('GET', `/v2/library/blobs/blobs/${digest}`, { headers: { ...handoff, 'If-None-Match': `"${digest}"` } });
+    expect(cached.status).toBe(304);
+    expect(cached.headers.get('x-wharf-blob-file')).toBeNull();
   });
 
   it('answers a blob the repository does not hold with 404 BLOB_UNKNOWN, even if another repository holds it', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { pipeFileRange } from '@wharf/http-kit';
 import {
   InvalidOffsetError,
   InvalidPathError,
@@ -261,35 +261,12 @@ class FileRangeReadable extends Readable implements DirectReadable {
   }
 
   async pipeInto(destination: Writable): Promise<void> {
-    const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK), Buffer.allocUnsafeSlow(READ_CHUNK)];
-    const written: Promise<void>[] = buffers.map(() => Promise.resolve());
-    // A destination closed early (the client went away) may never call back pending writes.
-    const closedEarly = new Promise<never>((_, reject) => {
-      destination.once('close', () => reject(Object.assign(new Error('destination closed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
-    });
-    closedEarly.catch(() => undefined);
     try {
-      for (let i = 0; ; i = (i + 1) % buffers.length) {
-        await Promise.race([written[i], closedEarly]); // the buffer is free once the destination took its last content
-        const chunk = await this.#next(buffers[i]!);
-        if (chunk === null) break;
-        const pending = writeChunk(destination, chunk);
-        pending.catch(() => undefined);
-        written[i] = pending;
-      }
-      await Promise.race([Promise.all(written), closedEarly]);
-      destination.end();
-      await finished(destination);
+      await pipeFileRange(this.#path, { offset: this.#position, length: this.#end - this.#position }, destination);
     } finally {
       this.destroy();
     }
   }
-}
-
-function writeChunk(destination: Writable, chunk: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    destination.write(chunk, (error) => (error ? reject(error) : resolve()));
-  });
 }
 
 export function createFilesystemDriver(options: FilesystemDriverOptions): StorageDriver {
