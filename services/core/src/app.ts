@@ -26,6 +26,9 @@ import type { LoginService } from './sessions/login.service.js';
 import { sessionRoutes } from './sessions/sessions.routes.js';
 import { systemRoutes } from './system/system.routes.js';
 import type { SystemService } from './system/system.service.js';
+import type { ExecutionService } from './tasks/execution.service.js';
+import { jobHookRoutes } from './tasks/job-hook.routes.js';
+import type { TaskService } from './tasks/task.service.js';
 import { tokenRoutes } from './tokens/tokens.routes.js';
 import type { TokenService } from './tokens/token.service.js';
 import { userRoutes } from './users/users.routes.js';
@@ -53,6 +56,9 @@ export interface AppDeps {
     events: EventService;
     search: SearchService;
     system: SystemService;
+    /** The generic execution/task model; features (replication, GC, scans) expose their own views of it. */
+    executions: ExecutionService;
+    tasks: TaskService;
   };
   v2: V2GateDeps;
 }
@@ -80,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityContext({ login: services.login, secret: deps.secret }));
   app.use(tokenRoutes({ tokens: services.tokens, login: services.login }));
   app.use(notificationRoutes({ events: services.events }));
+  app.use(jobHookRoutes({ tasks: services.tasks }));
   app.use(registryAccessRoutes({ gate }));
   app.use(sessionRoutes({ login: services.login, secureCookies: deps.secureCookies, sessionTtlMs: deps.sessionTtlMs }));
 

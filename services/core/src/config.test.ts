@@ -21,6 +21,15 @@ describe('core configuration', () => {
     expect(config.robotNamePrefix).toBe('robot$');
   });
 
+  it('reaches jobservice and is reached by it at local defaults', () => {
+    const config = loadConfig(configSchema, required);
+    expect(config.jobservice).toEqual({ url: 'http://127.0.0.1:8082', timeoutMs: 10_000 });
+    expect(config.internalUrl).toBe('http://127.0.0.1:8081');
+    const set = loadConfig(configSchema, { ...required, CORE_JOBSERVICE_URL: 'http://jobservice:8082/', CORE_JOBSERVICE_TIMEOUT: '3s', CORE_INTERNAL_URL: 'http://core:8081/' });
+    expect(set.jobservice).toEqual({ url: 'http://jobservice:8082', timeoutMs: 3000 });
+    expect(set.internalUrl).toBe('http://core:8081');
+  });
+
   it('never prints the admin password or the secret', () => {
     const text = JSON.stringify(loadConfig(configSchema, required));
     expect(text).not.toContain('Harbor12345');

@@ -12,6 +12,8 @@ export const configSchema = z
     CORE_HTTP_TRUST_PROXY: z.string().default('loopback'),
     /** The address users and clients reach Wharf at: token realm, Location headers, event URLs. */
     CORE_EXTERNAL_URL: url().default('http://127.0.0.1:8081'),
+    /** How the suite's other services reach core (jobservice's status hooks go to `<this>/service/notifications/tasks/<id>`). */
+    CORE_INTERNAL_URL: url().default('http://127.0.0.1:8081'),
     CORE_SHUTDOWN_TIMEOUT: duration().prefault('30s'),
 
     DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/wharf'),
@@ -30,6 +32,11 @@ export const configSchema = z
     /** registry-facade, as core reaches it. */
     CORE_REGISTRY_URL: url().default('http://127.0.0.1:5000'),
     CORE_REGISTRY_TIMEOUT: duration().prefault('30s'),
+
+    /** jobservice, as core reaches it (`/api/v1/jobs`). */
+    CORE_JOBSERVICE_URL: url().default('http://127.0.0.1:8082'),
+    /** Time limit of each call to jobservice. */
+    CORE_JOBSERVICE_TIMEOUT: duration().prefault('10s'),
 
     CORE_TOKEN_ISSUER: z.string().min(1).default('harbor-token-issuer'),
     CORE_TOKEN_SERVICE: z.string().min(1).default('harbor-registry'),
@@ -53,12 +60,14 @@ export const configSchema = z
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     http: { host: env.CORE_HTTP_HOST, port: env.CORE_HTTP_PORT, trustProxy: env.CORE_HTTP_TRUST_PROXY },
     externalUrl: env.CORE_EXTERNAL_URL.replace(/\/+$/, ''),
+    internalUrl: env.CORE_INTERNAL_URL.replace(/\/+$/, ''),
     shutdownTimeoutMs: env.CORE_SHUTDOWN_TIMEOUT,
     db: { url: env.DATABASE_URL, schema: env.CORE_DATABASE_SCHEMA, poolMax: env.CORE_DATABASE_POOL_MAX, migrate: env.CORE_DATABASE_MIGRATE },
     redis: { url: env.REDIS_URL, prefix: env.CORE_REDIS_PREFIX },
     adminPassword: env.WHARF_ADMIN_PASSWORD,
     secret: env.CORE_SECRET,
     registry: { url: env.CORE_REGISTRY_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_REGISTRY_TIMEOUT },
+    jobservice: { url: env.CORE_JOBSERVICE_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_JOBSERVICE_TIMEOUT },
     token: {
       issuer: env.CORE_TOKEN_ISSUER,
       service: env.CORE_TOKEN_SERVICE,

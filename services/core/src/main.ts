@@ -11,6 +11,7 @@ import { createMetrics, listen, onShutdownSignal, type RunningServer } from '@wh
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp } from './app.js';
 import { ArtifactSyncService } from './artifacts/artifact-sync.service.js';
+import { HttpJobServiceClient } from './jobs/jobservice.client.js';
 import { PgArtifactRepository } from './artifacts/artifact.repository.js';
 import { ArtifactService } from './artifacts/artifact.service.js';
 import { PgAuditRepository } from './audit/audit.repository.js';
@@ -35,6 +36,11 @@ import { SearchService } from './search/search.service.js';
 import { LoginService } from './sessions/login.service.js';
 import { RedisSessionRepository } from './sessions/session.repository.js';
 import { SystemService } from './system/system.service.js';
+import { createCheckInProcessors } from './tasks/check-in.registry.js';
+import { PgExecutionRepository } from './tasks/execution.repository.js';
+import { ExecutionService } from './tasks/execution.service.js';
+import { PgTaskRepository } from './tasks/task.repository.js';
+import { TaskService } from './tasks/task.service.js';
 import { TokenService } from './tokens/token.service.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
 import { PgUserRepository } from './users/user.repository.js';
@@ -118,6 +124,15 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   const artifacts = new ArtifactService({ artifacts: artifactRepository, projects, registry, sync, audit });
   const repositories = new RepositoryService({ repositories: new PgRepositoryRepository({ pool }), projects, artifacts, audit });
   const events = new EventService({ events: new PgEventRepository({ pool, audit: auditRepository }), sync, logger });
+  const jobs = new HttpJobServiceClient({ baseUrl: config.jobservice.url, secret: config.secret, timeoutMs: config.jobservice.timeoutMs });
+  const tasks = new TaskService({
+    tasks: new PgTaskRepository({ pool }),
+    jobs,
+    checkIns: createCheckInProcessors({ logger }),
+    coreInternalUrl: config.internalUrl,
+    logger,
+  });
+  const executions = new ExecutionService({ executions: new PgExecutionRepository({ pool }), tasks, logger });
   const readiness = [
     { name: 'postgres', check: () => pingPool(pool) },
     { name: 'redis', check: async () => void (await redis.ping()) },
@@ -148,7 +163,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     secret: config.secret,
     secureCookies: config.externalUrl.startsWith('https:'),
     sessionTtlMs: config.sessions.ttlMs,
-    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system },
+    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system, executions, tasks },
     v2: {
       tokens,
       login,
@@ -170,7 +185,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     logger,
     async start() {
       server = await listen(app, { host: config.http.host, port: config.http.port, logger });
-      logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url });
+      logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url, jobservice: config.jobservice.url });
       return server;
     },
     async close() {

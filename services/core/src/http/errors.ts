@@ -7,6 +7,7 @@ import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { RepositoryNotFoundError } from '../repositories/repository.errors.js';
 import { RobotExistsError, RobotInvalidError, RobotNotFoundError } from '../robots/robot.errors.js';
 import { CsrfError, LoginFailedError, LoginThrottledError } from '../sessions/session.errors.js';
+import { ExecutionNotFoundError, TaskLogNotFoundError, TaskNotFoundError, TaskOfJobNotFoundError } from '../tasks/task.errors.js';
 import { RefreshTokenInvalidError, TokenRequestError } from '../tokens/token.errors.js';
 import { NotAUserError, PasswordRejectedError, UserExistsError, UserInvalidError, UserNotFoundError, WrongPasswordError } from '../users/user.errors.js';
 
@@ -48,6 +49,11 @@ const table = [
   entry(TagNotFoundError, as('NOT_FOUND')),
   entry(TokenRequestError, as('BAD_REQUEST')),
   entry(RefreshTokenInvalidError, as('UNAUTHORIZED')),
+  entry(ExecutionNotFoundError, as('NOT_FOUND')),
+  entry(TaskNotFoundError, as('NOT_FOUND')),
+  // 404 on purpose: jobservice sends the hook again until the task's job id is committed.
+  entry(TaskOfJobNotFoundError, as('NOT_FOUND')),
+  entry(TaskLogNotFoundError, as('NOT_FOUND')),
   entry(InvalidDigestError, as('BAD_REQUEST')),
   entry(ManifestInvalidError, as('BAD_REQUEST')),
 ];

@@ -1,0 +1,186 @@
+import type { Pool } from '@wharf/db';
+import { withTransaction } from '@wharf/db';
+import type { ListQuery } from '../listing/list-query.js';
+import { toSql, type Column } from '../listing/list-sql.js';
+import { lockExecution, refreshExecution } from './execution.repository.js';
+import type { ExtraAttrs, Task, TaskStatus } from './tasks.schemas.js';
+
+/** A status to apply: the status, its code in the status order and the run (revision) it belongs to. */
+export interface StatusChange {
+  status: TaskStatus;
+  code: number;
+  revision: number;
+}
+
+export interface TaskRepository {
+  /** Inserts a Pending task and counts it in its execution; undefined when the execution does not exist. */
+  create(input: { executionId: number; extraAttrs: ExtraAttrs }): Promise<Task | undefined>;
+  setJobId(id: number, jobId: string): Promise<void>;
+  findById(id: number): Promise<Task | undefined>;
+  findByJobId(jobId: string): Promise<Task | undefined>;
+  list(executionId: number, query: ListQuery): Promise<{ items: Task[]; total: number }>;
+  /** The tasks of the execution that are not final. */
+  listUnfinished(executionId: number): Promise<Task[]>;
+  /**
+   * Applies a status only when it moves the task forward (a later run, or a higher code in
+   * the same run) and refreshes the execution in the same transaction. `applied` is false
+   * for a duplicate or late change, which leaves everything as it was.
+   */
+  applyStatus(task: { id: number; executionId: number }, change: StatusChange): Promise<{ applied: boolean; task: Task | undefined }>;
+  /**
+   * Ends a task that gets no hook (jobservice refused its job, or the job was stopped
+   * before it existed there) unless it is already final, and refreshes the execution.
+   */
+  markFinal(task: { id: number; executionId: number }, status: 'Error' | 'Stopped', message: string): Promise<Task | undefined>;
+}
+
+interface TaskRow {
+  id: number;
+  execution_id: number;
+  vendor_type: string;
+  job_id: string | null;
+  status: TaskStatus;
+  status_code: number;
+  status_revision: number;
+  status_message: string;
+  run_count: number;
+  extra_attrs: ExtraAttrs;
+  creation_time: Date;
+  update_time: Date;
+  start_time: Date | null;
+  end_time: Date | null;
+}
+
+const toTask = (row: TaskRow): Task => ({
+  id: row.id,
+  executionId: row.execution_id,
+  vendorType: row.vendor_type,
+  jobId: row.job_id,
+  status: row.status,
+  statusCode: row.status_code,
+  statusRevision: row.status_revision,
+  statusMessage: row.status_message,
+  runCount: row.run_count,
+  extraAttrs: row.extra_attrs,
+  creationTime: row.creation_time,
+  updateTime: row.update_time,
+  startTime: row.start_time,
+  endTime: row.end_time,
+});
+
+const baseColumns: Record<string, Column> = {
+  id: { sql: 'id', type: 'int' },
+  status: { sql: 'status', type: 'text' },
+  job_id: { sql: 'job_id', type: 'text' },
+  run_count: { sql: 'run_count', type: 'int' },
+  creation_time: { sql: 'creation_time', type: 'time' },
+  start_time: { sql: 'start_time', type: 'time' },
+  end_time: { sql: 'end_time', type: 'time' },
+  update_time: { sql: 'update_time', type: 'time' },
+};
+
+/** The query's columns, plus `extra_attrs.<key>` for the vendor's attributes (replication's `resource_type`, `operation`…). */
+function columnsFor(query: ListQuery): Record<string, Column> {
+  const columns = { ...baseColumns };
+  for (const key of [...query.conditions.map((c) => c.key), ...query.sort.map((s) => s.key)]) {
+    const attribute = /^extra_attrs\.([A-Za-z0-9_]{1,64})$/.exec(key)?.[1];
+    if (attribute) columns[key] = { sql: `(extra_attrs->>'${attribute}')`, type: 'text' };
+  }
+  return columns;
+}
+
+/**
+ * Harbor's guarded status update (`taskDAO.UpdateStatus`), one statement: the change is
+ * applied only when its revision is newer, or the same with a higher status code. A newer
+ * revision is a new run: run_count goes up and start_time restarts. A final status sets
+ * end_time; any other clears it.
+ */
+export const GUARDED_STATUS_UPDATE = `UPDATE task
+   SET status = $2,
+       status_code = $3::int,
+       run_count = CASE WHEN status_revision < $4::bigint THEN run_count + 1 ELSE run_count END,
+       start_time = CASE WHEN status_revision < $4::bigint THEN now() ELSE start_time END,
+       status_revision = $4::bigint,
+       end_time = CASE WHEN $3::int = 3 THEN now() ELSE NULL END,
+       update_time = now()
+ WHERE id = $1
+   AND ((status_revision = $4::bigint AND status_code < $3::int) OR status_revision < $4::bigint)
+RETURNING *`;
+
+export class PgTaskRepository implements TaskRepository {
+  readonly #pool: Pool;
+
+  constructor(deps: { pool: Pool }) {
+    this.#pool = deps.pool;
+  }
+
+  async create(input: { executionId: number; extraAttrs: ExtraAttrs }): Promise<Task | undefined> {
+    return withTransaction(this.#pool, async (tx) => {
+      const execution = await lockExecution(tx, input.executionId);
+      if (!execution) return undefined;
+      const result = await tx.query<TaskRow>(
+        'INSERT INTO task (execution_id, vendor_type, extra_attrs) VALUES ($1, $2, $3) RETURNING *',
+        [input.executionId, execution.vendorType, JSON.stringify(input.extraAttrs)],
+      );
+      await refreshExecution(tx, input.executionId);
+      return toTask(result.rows[0]!);
+    });
+  }
+
+  async setJobId(id: number, jobId: string): Promise<void> {
+    await this.#pool.query('UPDATE task SET job_id = $2, update_time = now() WHERE id = $1', [id, jobId]);
+  }
+
+  async findById(id: number): Promise<Task | undefined> {
+    const result = await this.#pool.query<TaskRow>('SELECT * FROM task WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row ? toTask(row) : undefined;
+  }
+
+  async findByJobId(jobId: string): Promise<Task | undefined> {
+    const result = await this.#pool.query<TaskRow>('SELECT * FROM task WHERE job_id = $1', [jobId]);
+    const row = result.rows[0];
+    return row ? toTask(row) : undefined;
+  }
+
+  async list(executionId: number, query: ListQuery): Promise<{ items: Task[]; total: number }> {
+    const sql = toSql(query, columnsFor(query), [{ key: 'id', descending: false }], 1);
+    const where = ['execution_id = $1', ...sql.where].join(' AND ');
+    const values = [executionId, ...sql.values];
+    const [items, total] = await Promise.all([
+      this.#pool.query<TaskRow>(`SELECT * FROM task WHERE ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, values),
+      this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM task WHERE ${where}`, values),
+    ]);
+    return { items: items.rows.map(toTask), total: total.rows[0]?.n ?? 0 };
+  }
+
+  async listUnfinished(executionId: number): Promise<Task[]> {
+    const result = await this.#pool.query<TaskRow>('SELECT * FROM task WHERE execution_id = $1 AND status_code < 3 ORDER BY id', [executionId]);
+    return result.rows.map(toTask);
+  }
+
+  async applyStatus(task: { id: number; executionId: number }, change: StatusChange): Promise<{ applied: boolean; task: Task | undefined }> {
+    return withTransaction(this.#pool, async (tx) => {
+      await lockExecution(tx, task.executionId);
+      const result = await tx.query<TaskRow>(GUARDED_STATUS_UPDATE, [task.id, change.status, change.code, change.revision]);
+      const row = result.rows[0];
+      if (!row) return { applied: false, task: undefined };
+      await refreshExecution(tx, task.executionId);
+      return { applied: true, task: toTask(row) };
+    });
+  }
+
+  async markFinal(task: { id: number; executionId: number }, status: 'Error' | 'Stopped', message: string): Promise<Task | undefined> {
+    return withTransaction(this.#pool, async (tx) => {
+      await lockExecution(tx, task.executionId);
+      const result = await tx.query<TaskRow>(
+        `UPDATE task SET status = $2, status_code = 3, status_message = $3, end_time = now(), update_time = now()
+          WHERE id = $1 AND status_code < 3 RETURNING *`,
+        [task.id, status, message],
+      );
+      const row = result.rows[0];
+      if (row) await refreshExecution(tx, task.executionId);
+      return row ? toTask(row) : undefined;
+    });
+  }
+}

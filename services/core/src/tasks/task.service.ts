@@ -1,0 +1,147 @@
+import { jobStatusCode } from '@wharf/contracts';
+import type { Logger } from '@wharf/logging';
+import type { JobServiceClient } from '../jobs/jobservice.client.js';
+import type { ListQuery } from '../listing/list-query.js';
+import type { CheckInProcessors } from './check-in.registry.js';
+import { ExecutionNotFoundError, TaskLogNotFoundError, TaskNotFoundError, TaskOfJobNotFoundError } from './task.errors.js';
+import type { TaskRepository } from './task.repository.js';
+import { hookJobId, hookRevision, taskJobSchema, type ExtraAttrs, type JobHook, type Task, type TaskJob, type TaskStatus } from './tasks.schemas.js';
+
+export interface TaskServiceDeps {
+  tasks: TaskRepository;
+  jobs: JobServiceClient;
+  checkIns: CheckInProcessors;
+  /** How jobservice reaches core: the base of every task's status hook URL. */
+  coreInternalUrl: string;
+  logger: Logger;
+}
+
+/** What a status hook did: `applied`, `ignored` (a duplicate, a late hook, a check-in nobody processes) or `checked_in`. */
+export interface HookOutcome {
+  result: 'applied' | 'ignored' | 'checked_in';
+  taskId: number;
+  /** The task's status after the hook. */
+  status: TaskStatus;
+  reason?: string;
+}
+
+/**
+ * Tasks (Harbor's `task.Manager`): one job in jobservice each. A task row is inserted
+ * first, then its job is submitted with the task's status hook, then the job id is stored;
+ * the job's hooks then move the task forward (never backward) and refresh its execution.
+ */
+export class TaskService {
+  readonly #deps: TaskServiceDeps;
+
+  constructor(deps: TaskServiceDeps) {
+    this.#deps = { ...deps, coreInternalUrl: deps.coreInternalUrl.replace(/\/+$/, '') };
+  }
+
+  /** The URL jobservice posts the task's status changes to. */
+  statusHookUrl(taskId: number): string {
+    return `${this.#deps.coreInternalUrl}/service/notifications/tasks/${taskId}`;
+  }
+
+  /**
+   * Creates a task of the execution and submits its job. When jobservice refuses the job
+   * or cannot be reached, the task is returned ended in Error with the reason in its
+   * status message (and the execution refreshed), so one refused job does not stop a
+   * vendor from creating the others.
+   */
+  async create(executionId: number, job: TaskJob, extraAttrs: ExtraAttrs = {}): Promise<Task> {
+    const spec = taskJobSchema.parse(job);
+    const task = await this.#deps.tasks.create({ executionId, extraAttrs });
+    if (!task) throw new ExecutionNotFoundError(executionId);
+    let jobId: string;
+    try {
+      jobId = (await this.#deps.jobs.submit({ ...spec, status_hook: this.statusHookUrl(task.id) })).id;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#deps.logger.warn('job submission failed', { taskId: task.id, executionId, job: spec.name, err: error });
+      return (await this.#deps.tasks.markFinal(task, 'Error', `failed to submit the job: ${reason}`)) ?? task;
+    }
+    await this.#deps.tasks.setJobId(task.id, jobId);
+    const current = (await this.#deps.tasks.findById(task.id)) ?? { ...task, jobId };
+    // Stopped while its job was being submitted: the job must not run.
+    if (current.status === 'Stopped') await this.#stopJob(current, jobId);
+    return current;
+  }
+
+  async get(id: number): Promise<Task> {
+    const task = await this.#deps.tasks.findById(id);
+    if (!task) throw new TaskNotFoundError(id);
+    return task;
+  }
+
+  /** One page of the execution's tasks; `q`/`sort` keys: id, status, job_id, run_count, times, `extra_attrs.<key>`. */
+  async list(executionId: number, query: ListQuery): Promise<{ items: Task[]; total: number }> {
+    return this.#deps.tasks.list(executionId, query);
+  }
+
+  /** The execution's tasks that are not final yet. */
+  async listUnfinished(executionId: number): Promise<Task[]> {
+    return this.#deps.tasks.listUnfinished(executionId);
+  }
+
+  /**
+   * Stops the task's job (Harbor's `task.Manager.Stop`). A final task is left as it is. A
+   * task whose job was never submitted, or that jobservice no longer knows, ends Stopped
+   * here; otherwise jobservice stops the job and its Stopped hook ends the task.
+   */
+  async stop(id: number): Promise<Task> {
+    const task = await this.get(id);
+    if (task.statusCode >= 3) return task;
+    if (!task.jobId) return (await this.#deps.tasks.markFinal(task, 'Stopped', '')) ?? this.get(id);
+    await this.#stopJob(task, task.jobId);
+    return this.get(id);
+  }
+
+  /** The task's job log, from jobservice. */
+  async getLog(id: number): Promise<string> {
+    const task = await this.get(id);
+    if (!task.jobId) throw new TaskLogNotFoundError(id);
+    const log = await this.#deps.jobs.log(task.jobId);
+    if (log === undefined) throw new TaskLogNotFoundError(id);
+    return log;
+  }
+
+  /**
+   * Applies one of jobservice's status hooks (Harbor's `HookHandler.Handle`). The task is
+   * found by the hook's job id (a periodic run's by its parent's id); none yet is
+   * TaskOfJobNotFoundError, answered 404 so that jobservice sends the hook again. A
+   * check-in goes to the vendor's processor and leaves the status alone. A status is
+   * applied only when it moves the task forward; a duplicate or late one is ignored.
+   */
+  async applyHook(hook: JobHook): Promise<HookOutcome> {
+    const jobId = hookJobId(hook);
+    const task = await this.#deps.tasks.findByJobId(jobId);
+    if (!task) throw new TaskOfJobNotFoundError(jobId);
+
+    if (hook.check_in) {
+      const processor = this.#deps.checkIns[task.vendorType];
+      if (!processor) {
+        this.#deps.logger.debug('check-in without a processor ignored', { taskId: task.id, vendorType: task.vendorType, jobId });
+        return { result: 'ignored', taskId: task.id, status: task.status, reason: `no check-in processor for ${task.vendorType}` };
+      }
+      await processor(task, hook);
+      return { result: 'checked_in', taskId: task.id, status: task.status };
+    }
+
+    const change = { status: hook.status, code: jobStatusCode(hook.status), revision: hookRevision(hook) };
+    const { applied, task: updated } = await this.#deps.tasks.applyStatus(task, change);
+    if (!applied) {
+      const current = (await this.#deps.tasks.findById(task.id)) ?? task;
+      this.#deps.logger.debug('task status hook ignored', { taskId: task.id, jobId, status: hook.status, revision: change.revision, current: current.status });
+      return { result: 'ignored', taskId: task.id, status: current.status, reason: `the task is at ${current.status} of revision ${current.statusRevision}` };
+    }
+    return { result: 'applied', taskId: task.id, status: updated?.status ?? hook.status };
+  }
+
+  async #stopJob(task: Task, jobId: string): Promise<void> {
+    const known = await this.#deps.jobs.stop(jobId);
+    if (!known) {
+      this.#deps.logger.debug('job of a stopped task unknown to jobservice', { taskId: task.id, jobId });
+      await this.#deps.tasks.markFinal(task, 'Stopped', '');
+    }
+  }
+}
