@@ -1,0 +1,6 @@
+export class SecretRequiredError extends Error {
+  constructor() {
+    super('a valid Harbor-Secret authorization is required');
+    this.name = 'SecretRequiredError';
+  }
+}

@@ -1,0 +1,21 @@
+/** Every Redis key jobservice uses, in one place (all under the configured prefix). */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    job: (id: string) => `${prefix}job:${id}`,
+    unique: (digest: string) => `${prefix}unique:${digest}`,
+    /** Jobs to publish at their score (ms): scheduled jobs, retries, and the outbox of fresh ones. */
+    scheduled: `${prefix}scheduled`,
+    periodic: `${prefix}periodic`,
+    periodicTick: (id: string, tick: number) => `${prefix}periodic:${id}:${tick}`,
+    executions: (id: string) => `${prefix}executions:${id}`,
+    hooks: (id: string) => `${prefix}hooks:${id}`,
+    hooksDue: `${prefix}hooks:due`,
+    hooksUnacked: `${prefix}hooks:unacked`,
+    stopChannel: `${prefix}stop`,
+    pools: `${prefix}pools`,
+    pool: (id: string) => `${prefix}pool:${id}`,
+    poolRunning: (id: string) => `${prefix}pool:${id}:running`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
