@@ -134,6 +134,7 @@ export class TaskService {
       this.#deps.logger.debug('task status hook ignored', { taskId: task.id, jobId, status: hook.status, revision: change.revision, current: current.status });
       return { result: 'ignored', taskId: task.id, status: current.status, reason: `the task is at ${current.status} of revision ${current.statusRevision}` };
     }
+    this.#deps.logger.info('task status changed', { taskId: task.id, executionId: task.executionId, jobId, status: hook.status, revision: change.revision });
     return { result: 'applied', taskId: task.id, status: updated?.status ?? hook.status };
   }
 
