@@ -54,7 +54,11 @@ local cur = redis.call('HGET', KEYS[1], 'status')
 local rev = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
 if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= rev then return -1 end
 local new = ARGV[2]
-if cur == new then return 0 end
+if cur == new then
+  -- the same revision run again (its worker died): one more execution, no new hook
+  if new == 'Running' then redis.call('HINCRBY', KEYS[1], 'executions', 1) end
+  return 0
+end
 if CODES[new] <= CODES[cur] then return -1 end
 redis.call('HSET', KEYS[1], 'status', new, 'update_time', ARGV[4])
 if new == 'Running' then redis.call('HINCRBY', KEYS[1], 'executions', 1) end
