@@ -1,0 +1,167 @@
+import type { Readable } from 'node:stream';
+import type { Filter } from '../filters/filter.js';
+
+/** Harbor's RegistryCredential (HARBOR-FACTS §2.4); never logged, never answered. */
+export interface RegistryCredential {
+  type: 'basic' | 'secret' | 'oauth';
+  access_key?: string;
+  access_secret?: string;
+}
+
+/** Harbor's Registry as the adapter needs it: where and how to reach a registry. */
+export interface Registry {
+  type: string;
+  url: string;
+  credential?: RegistryCredential | undefined;
+  insecure?: boolean;
+  /** docker-hub only: the registry API base (default https://registry-1.docker.io). */
+  registry_url?: string | undefined;
+}
+
+export interface ResourceFilterInfo {
+  type: string;
+  style: 'input' | 'radio' | 'list';
+  values?: string[];
+}
+
+/** Harbor's RegistryInfo. */
+export interface RegistryInfo {
+  type: string;
+  description: string;
+  supported_resource_filters: ResourceFilterInfo[];
+  supported_triggers: string[];
+  supported_copy_by_chunk: boolean;
+  supported_repository_path_component_type: 'ONLY_TWO' | 'AT_LEAST_TWO' | '';
+}
+
+/** Harbor's AdapterPattern (`GET /replication/adapterinfos`). */
+export interface AdapterPattern {
+  endpoint_pattern: { endpoint_type: 'EndpointPatternTypeStandard' | 'EndpointPatternTypeFix' | 'EndpointPatternTypeList'; endpoints: { key: string; value: string }[] };
+  credential_pattern: { access_key_type: string; access_key_data: string; access_secret_type: string; access_secret_data: string };
+}
+
+/** One artifact of a resource (Harbor's model.Artifact). */
+export interface ResourceArtifact {
+  type: string;
+  digest: string;
+  tags: string[];
+  labels: string[];
+}
+
+/** Harbor's Resource (HARBOR-FACTS §2.5), the wire format between controller, job and adapter. */
+export interface Resource {
+  type: string;
+  metadata: { repository: { name: string; metadata?: Record<string, unknown> }; artifacts: ResourceArtifact[]; v_tags?: string[] };
+  registry?: Registry | null;
+  extended_info?: Record<string, unknown> | null;
+  deleted?: boolean;
+  is_delete_tag?: boolean;
+  override?: boolean;
+}
+
+/** A manifest as found in a registry: its exact bytes (the digest depends on them). */
+export interface ManifestContent {
+  mediaType: string;
+  digest: string;
+  bytes: Buffer;
+}
+
+export interface ManifestHead {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+export interface BlobStream {
+  /** The whole blob's size. */
+  size: number;
+  /** Where the stream starts (0 unless an offset was asked and honoured). */
+  offset: number;
+  body: Readable;
+}
+
+/** The base every adapter implements (Harbor's Adapter). */
+export interface RegistryAdapter {
+  readonly registry: Registry;
+  info(): Promise<RegistryInfo>;
+  healthCheck(): Promise<'healthy' | 'unhealthy'>;
+  /** Creates what the destination needs before a push (Harbor: missing projects). */
+  prepareForPush(resources: readonly Resource[]): Promise<void>;
+  /** Releases connections. */
+  close?(): Promise<void>;
+}
+
+/** Lists and reads artifacts. */
+export interface ArtifactSource {
+  fetchArtifacts(filters: readonly Filter[], options?: { signal?: AbortSignal }): Promise<Resource[]>;
+  listTags(repository: string, options?: { signal?: AbortSignal }): Promise<string[]>;
+  headManifest(repository: string, reference: string, options?: { signal?: AbortSignal }): Promise<ManifestHead | undefined>;
+  pullManifest(repository: string, reference: string, options?: { signal?: AbortSignal }): Promise<ManifestContent>;
+  /** The blob from `offset` (a registry that ignores Range gives it from 0: check `offset`). */
+  pullBlob(repository: string, digest: string, options?: { offset?: number; signal?: AbortSignal }): Promise<BlobStream>;
+}
+
+/** Where an upload stands: its current URL and how many bytes it holds. */
+export interface UploadSession {
+  location: string;
+  offset: number;
+}
+
+/** Writes artifacts (the upload steps are separate so the copy engine can resume them). */
+export interface ArtifactSink {
+  headManifest(repository: string, reference: string, options?: { signal?: AbortSignal }): Promise<ManifestHead | undefined>;
+  blobExists(repository: string, digest: string, options?: { signal?: AbortSignal }): Promise<boolean>;
+  startUpload(repository: string, options?: { signal?: AbortSignal }): Promise<UploadSession>;
+  /** The upload's current offset (GET on its URL), or undefined when the registry no longer knows it. */
+  uploadStatus(repository: string, location: string, options?: { signal?: AbortSignal }): Promise<UploadSession | undefined>;
+  /**
+   * Appends bytes. With `length`, one chunk with Content-Range/Content-Length; without it, a
+   * streamed PATCH whose body may end early (a graceful stop keeps what was sent).
+   */
+  appendUpload(repository: string, session: UploadSession, body: AsyncIterable<Uint8Array>, options: { length?: number; signal?: AbortSignal }): Promise<UploadSession>;
+  completeUpload(repository: string, session: UploadSession, digest: string, options?: { signal?: AbortSignal }): Promise<void>;
+  cancelUpload(repository: string, location: string): Promise<void>;
+  pushManifest(repository: string, reference: string, manifest: { mediaType: string; bytes: Buffer }, options?: { signal?: AbortSignal }): Promise<string>;
+  deleteManifest(repository: string, reference: string, options?: { signal?: AbortSignal }): Promise<void>;
+  deleteTag(repository: string, tag: string, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Cross-repository blob mount within one registry. */
+export interface BlobMounter {
+  /** True when the registry mounted the blob; false when it declined (the caller copies instead). */
+  mountBlob(fromRepository: string, digest: string, toRepository: string, options?: { signal?: AbortSignal }): Promise<boolean>;
+}
+
+export function isArtifactSource(adapter: RegistryAdapter): adapter is RegistryAdapter & ArtifactSource {
+  const candidate = adapter as Partial<ArtifactSource>;
+  return typeof candidate.fetchArtifacts === 'function' && typeof candidate.pullManifest === 'function' && typeof candidate.pullBlob === 'function';
+}
+
+export function isArtifactSink(adapter: RegistryAdapter): adapter is RegistryAdapter & ArtifactSink {
+  const candidate = adapter as Partial<ArtifactSink>;
+  return typeof candidate.pushManifest === 'function' && typeof candidate.startUpload === 'function' && typeof candidate.appendUpload === 'function';
+}
+
+export function isBlobMounter(adapter: RegistryAdapter): adapter is RegistryAdapter & BlobMounter {
+  return typeof (adapter as Partial<BlobMounter>).mountBlob === 'function';
+}
+
+/** What every adapter factory receives besides the registry. */
+export interface AdapterDeps {
+  /** Per-request deadline for metadata calls (blob bodies are bounded by idle time instead). */
+  requestTimeoutMs: number;
+  /** Longest pause while a blob body flows. */
+  idleTimeoutMs: number;
+}
+
+export interface AdapterFactory {
+  create(registry: Registry, deps: AdapterDeps): RegistryAdapter;
+  pattern(): AdapterPattern;
+  info(): RegistryInfo;
+}
+
+/** The registry without its credential: the only form that may be answered or logged. */
+export function publicRegistry(registry: Registry): Omit<Registry, 'credential'> {
+  const { credential: _credential, ...rest } = registry;
+  return rest;
+}

@@ -1,0 +1,14 @@
+import { UnknownAdapterTypeError } from './adapter.errors.js';
+import { dockerRegistryFactory } from './docker-registry/docker-registry.adapter.js';
+import type { AdapterDeps, AdapterFactory, Registry, RegistryAdapter } from './registry-adapter.js';
+
+/** Every adapter, by Harbor's registry type: one line each, no registration on import. */
+export const adapterFactories: Readonly<Record<string, AdapterFactory>> = {
+  'docker-registry': dockerRegistryFactory,
+};
+
+export function createAdapter(registry: Registry, deps: AdapterDeps, factories: Readonly<Record<string, AdapterFactory>> = adapterFactories): RegistryAdapter {
+  const factory = Object.hasOwn(factories, registry.type) ? factories[registry.type] : undefined;
+  if (!factory) throw new UnknownAdapterTypeError(registry.type);
+  return factory.create(registry, deps);
+}

@@ -1,0 +1,59 @@
+import type { UploadSession } from '../adapters/registry-adapter.js';
+
+/**
+ * Where half-copied blobs stand, so the next attempt continues instead of starting over:
+ * keyed by destination registry, repository and digest. In memory: an adapter restart
+ * starts uploads anew.
+ */
+export interface UploadSessionStore {
+  get(key: string): UploadSession | undefined;
+  set(key: string, session: UploadSession): void;
+  delete(key: string): void;
+}
+
+export function createUploadSessionStore(options: { maxEntries?: number; ttlMs?: number; now?: () => number } = {}): UploadSessionStore {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const ttlMs = options.ttlMs ?? 6 * 3600_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { session: UploadSession; at: number }>();
+  return {
+    get(key) {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (now() - entry.at > ttlMs) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry.session;
+    },
+    set(key, session) {
+      entries.delete(key);
+      entries.set(key, { session, at: now() });
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+    delete(key) {
+      entries.delete(key);
+    },
+  };
+}
+
+/** Repositories of one registry known to hold a blob (mount sources), most recent last. */
+export interface MountHints {
+  repositoriesWith(registryKey: string, digest: string): string[];
+  remember(registryKey: string, digest: string, repository: string): void;
+}
+
+export function createMountHints(maxDigests = 50_000): MountHints {
+  const hints = new Map<string, string[]>();
+  return {
+    repositoriesWith: (registryKey, digest) => [...(hints.get(`${registryKey} ${digest}`) ?? [])].reverse(),
+    remember(registryKey, digest, repository) {
+      const key = `${registryKey} ${digest}`;
+      const list = (hints.get(key) ?? []).filter((r) => r !== repository);
+      list.push(repository);
+      hints.delete(key);
+      hints.set(key, list.slice(-5));
+      if (hints.size > maxDigests) hints.delete(hints.keys().next().value!);
+    },
+  };
+}
