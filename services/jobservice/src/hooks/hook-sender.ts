@@ -31,6 +31,8 @@ export class HookSender {
   readonly #deps: HookSenderDeps;
   readonly #active = new Set<string>();
   readonly #again = new Set<string>();
+  /** Jobs the poll leased while this process was already delivering them: ours to deliver next. */
+  readonly #owned = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   #closed = false;
@@ -67,7 +69,7 @@ export class HookSender {
     const now = this.#deps.clock.now();
     void this.#deps.hooks
       .claimOne(id, now, now + this.#leaseMs)
-      .then((claimed) => (claimed ? this.#deliver(id) : undefined))
+      .then((claimed) => (claimed || this.#owned.delete(id) ? this.#deliver(id) : undefined))
       .catch((error: unknown) => this.#deps.logger.warn('hook delivery failed', { err: error, jobId: id }))
       .finally(() => this.#release(id));
   }
@@ -82,6 +84,7 @@ export class HookSender {
       const ids = await this.#deps.hooks.claimDue(now, now + this.#leaseMs, free);
       for (const id of ids) {
         if (this.#active.has(id)) {
+          this.#owned.add(id);
           this.#again.add(id);
           continue;
         }
