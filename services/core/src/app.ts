@@ -14,6 +14,8 @@ import { memberRoutes } from './members/members.routes.js';
 import type { MemberService } from './members/member.service.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import type { ProjectService } from './projects/project.service.js';
+import { registryRoutes } from './registries/registries.routes.js';
+import type { RegistryService } from './registries/registry.service.js';
 import { registryAccessRoutes } from './registry/registry-access.routes.js';
 import { v2Gate, type V2GateDeps } from './registry/v2.routes.js';
 import { repositoryRoutes } from './repositories/repositories.routes.js';
@@ -59,6 +61,7 @@ export interface AppDeps {
     /** The generic execution/task model; features (replication, GC, scans) expose their own views of it. */
     executions: ExecutionService;
     tasks: TaskService;
+    registries: RegistryService;
   };
   v2: V2GateDeps;
 }
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(repositoryRoutes({ repositories: services.repositories }));
   api.use(artifactRoutes({ artifacts: services.artifacts }));
   api.use(auditRoutes({ audit: services.audit, projects: services.projects }));
+  api.use(registryRoutes({ registries: services.registries }));
   app.use('/api/v2.0', api);
 
   app.use(notFound());

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '@wharf/config';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';
 
-const required = { WHARF_ADMIN_PASSWORD: 'Harbor12345', CORE_SECRET: 'a-secret-of-sixteen+', CORE_TOKEN_PRIVATE_KEY_FILE: '/etc/wharf/token.pem' };
+const required = { WHARF_ADMIN_PASSWORD: 'Harbor12345', CORE_SECRET: 'a-secret-of-sixteen+', CORE_TOKEN_PRIVATE_KEY_FILE: '/etc/wharf/token.pem', CORE_ENCRYPTION_KEY: 'an-encryption-key-of-32-characters!!' };
 
 describe('core configuration', () => {
   it('names every missing required variable', () => {
@@ -10,7 +10,7 @@ describe('core configuration', () => {
       loadConfig(configSchema, {});
       expect.unreachable();
     } catch (error) {
-      expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['CORE_SECRET', 'CORE_TOKEN_PRIVATE_KEY_FILE', 'WHARF_ADMIN_PASSWORD']);
+      expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['CORE_ENCRYPTION_KEY', 'CORE_SECRET', 'CORE_TOKEN_PRIVATE_KEY_FILE', 'WHARF_ADMIN_PASSWORD']);
     }
   });
 
@@ -30,9 +30,27 @@ describe('core configuration', () => {
     expect(set.internalUrl).toBe('http://core:8081');
   });
 
+  it('reaches the adapter service and bounds concurrent replication executions', () => {
+    const config = loadConfig(configSchema, required);
+    expect(config.adapter).toEqual({ url: 'http://127.0.0.1:8083', timeoutMs: 60_000 });
+    expect(config.replication).toEqual({ maxConcurrentExecutions: 4, localRegistryUrl: 'http://127.0.0.1:8081' });
+    const set = loadConfig(configSchema, { ...required, CORE_LOCAL_REGISTRY_URL: 'http://proxy:8080/', CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS: '2' });
+    expect(set.replication).toEqual({ maxConcurrentExecutions: 2, localRegistryUrl: 'http://proxy:8080' });
+  });
+
+  it('refuses an encryption key shorter than 32 characters, naming it', () => {
+    try {
+      loadConfig(configSchema, { ...required, CORE_ENCRYPTION_KEY: 'too-short' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.variable)).toEqual(['CORE_ENCRYPTION_KEY']);
+    }
+  });
+
   it('never prints the admin password or the secret', () => {
     const text = JSON.stringify(loadConfig(configSchema, required));
     expect(text).not.toContain('Harbor12345');
     expect(text).not.toContain('a-secret-of-sixteen+');
+    expect(text).not.toContain('an-encryption-key-of-32-characters!!');
   });
 });

@@ -38,6 +38,17 @@ export const configSchema = z
     /** Time limit of each call to jobservice. */
     CORE_JOBSERVICE_TIMEOUT: duration().prefault('10s'),
 
+    /** The adapter service, as core reaches it (`/api/v1/adapters`, `/api/v1/resources`…). */
+    CORE_ADAPTER_URL: url().default('http://127.0.0.1:8083'),
+    /** Time limit of each call to the adapter service (listing a large registry's resources takes a while). */
+    CORE_ADAPTER_TIMEOUT: duration().prefault('60s'),
+    /** Encrypts registry credentials at rest (AES-256-GCM, key derived with HKDF-SHA256). At least 32 characters; changing it makes stored credentials unreadable. */
+    CORE_ENCRYPTION_KEY: secret(32),
+    /** How many replication executions prepare their tasks at once; the others wait in order. */
+    CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).max(64).default(4),
+    /** The local Wharf as a replication side (Harbor's registry id 0), as the adapter reaches it; CORE_INTERNAL_URL when unset. */
+    CORE_LOCAL_REGISTRY_URL: url().optional(),
+
     CORE_TOKEN_ISSUER: z.string().min(1).default('harbor-token-issuer'),
     CORE_TOKEN_SERVICE: z.string().min(1).default('harbor-registry'),
     CORE_TOKEN_TTL: duration().prefault('30m'),
@@ -68,6 +79,12 @@ export const configSchema = z
     secret: env.CORE_SECRET,
     registry: { url: env.CORE_REGISTRY_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_REGISTRY_TIMEOUT },
     jobservice: { url: env.CORE_JOBSERVICE_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_JOBSERVICE_TIMEOUT },
+    adapter: { url: env.CORE_ADAPTER_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_ADAPTER_TIMEOUT },
+    encryptionKey: env.CORE_ENCRYPTION_KEY,
+    replication: {
+      maxConcurrentExecutions: env.CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS,
+      localRegistryUrl: (env.CORE_LOCAL_REGISTRY_URL ?? env.CORE_INTERNAL_URL).replace(/\/+$/, ''),
+    },
     token: {
       issuer: env.CORE_TOKEN_ISSUER,
       service: env.CORE_TOKEN_SERVICE,

@@ -28,6 +28,10 @@ import { ProjectService } from './projects/project.service.js';
 import { principalName } from './rbac/principal.js';
 import { RbacService } from './rbac/rbac.service.js';
 import { RegistryClient } from './registry/registry.client.js';
+import { AesGcmCredentialCipher } from './registries/credential-cipher.js';
+import { PgRegistryRepository } from './registries/registry.repository.js';
+import { RegistryService } from './registries/registry.service.js';
+import { HttpAdapterClient } from './replication/adapter.client.js';
 import { PgRepositoryRepository } from './repositories/repository.repository.js';
 import { RepositoryService } from './repositories/repository.service.js';
 import { PgRobotRepository } from './robots/robot.repository.js';
@@ -133,6 +137,15 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     logger,
   });
   const executions = new ExecutionService({ executions: new PgExecutionRepository({ pool }), tasks, logger });
+  const adapter = new HttpAdapterClient({ baseUrl: config.adapter.url, secret: config.secret, timeoutMs: config.adapter.timeoutMs });
+  const registries = new RegistryService({
+    registries: new PgRegistryRepository({ pool }),
+    cipher: new AesGcmCredentialCipher({ key: config.encryptionKey }),
+    adapter,
+    localUrl: config.replication.localRegistryUrl,
+    secret: config.secret,
+    logger,
+  });
   const readiness = [
     { name: 'postgres', check: () => pingPool(pool) },
     { name: 'redis', check: async () => void (await redis.ping()) },
@@ -163,7 +176,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     secret: config.secret,
     secureCookies: config.externalUrl.startsWith('https:'),
     sessionTtlMs: config.sessions.ttlMs,
-    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system, executions, tasks },
+    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system, executions, tasks, registries },
     v2: {
       tokens,
       login,

@@ -4,6 +4,8 @@ import { ArtifactInvalidError, ArtifactNotFoundError, TagExistsError, TagNotFoun
 import { MemberExistsError, MemberInvalidError, MemberNotFoundError } from '../members/member.errors.js';
 import { ProjectExistsError, ProjectInvalidError, ProjectNotEmptyError, ProjectNotFoundError } from '../projects/project.errors.js';
 import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
+import { CredentialUnreadableError } from '../registries/credential-cipher.js';
+import { RegistryExistsError, RegistryInUseError, RegistryInvalidError, RegistryNotFoundError, RegistryUnhealthyError } from '../registries/registry.errors.js';
 import { RepositoryNotFoundError } from '../repositories/repository.errors.js';
 import { RobotExistsError, RobotInvalidError, RobotNotFoundError } from '../robots/robot.errors.js';
 import { CsrfError, LoginFailedError, LoginThrottledError } from '../sessions/session.errors.js';
@@ -54,6 +56,12 @@ const table = [
   // 404 on purpose: jobservice sends the hook again until the task's job id is committed.
   entry(TaskOfJobNotFoundError, as('NOT_FOUND')),
   entry(TaskLogNotFoundError, as('NOT_FOUND')),
+  entry(RegistryNotFoundError, as('NOT_FOUND')),
+  entry(RegistryExistsError, as('CONFLICT')),
+  entry(RegistryInvalidError, as('BAD_REQUEST')),
+  entry(RegistryInUseError, as('PRECONDITION')),
+  entry(RegistryUnhealthyError, as('BAD_REQUEST')),
+  entry(CredentialUnreadableError, as('UNKNOWN')),
   entry(InvalidDigestError, as('BAD_REQUEST')),
   entry(ManifestInvalidError, as('BAD_REQUEST')),
 ];
