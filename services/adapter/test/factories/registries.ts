@@ -20,6 +20,8 @@ export interface Distribution {
   /** `Authorization` header value that may push anywhere (tests seed content with it). */
   adminAuth(scope: string): Promise<string | undefined>;
   stop(): Promise<void>;
+  /** Stops the registry process only (its port, storage and token service stay). */
+  pause(): Promise<void>;
   start(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export async function startDistribution(dir: string, auth: DistributionAuth = { 
       return undefined;
     },
     start,
+    pause: stopRegistry,
     stop: async () => {
       await stopRegistry();
       await token?.stop();
