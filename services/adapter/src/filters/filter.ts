@@ -14,6 +14,7 @@ const matchers = new Map<string, (value: string) => boolean>();
 
 /** doublestar's Match, as Harbor's util.Match: `*` stays within a path component, `**` crosses them, `{a,b}` alternates. */
 export function globMatch(pattern: string, value: string): boolean {
+  if (pattern === '') return value === '';
   let matcher = matchers.get(pattern);
   if (!matcher) {
     matcher = picomatch(pattern, { dot: true, nonegate: true, strictSlashes: true });
