@@ -27,8 +27,10 @@ export function createDemoJob(): JobType {
       for (const message of params.check_ins ?? []) await ctx.checkIn(message);
       if (params.fail_permanently) throw new PermanentJobError('demo job asked to fail for good');
       if (ctx.fails < (params.fail_times ?? 0)) throw new Error(`demo failure ${ctx.fails + 1} of ${params.fail_times}`);
-      if (params.sleep_ms) await sleep(params.sleep_ms, ctx.signal);
-      ctx.logger.info('demo job done', { fails: ctx.fails });
+      if (params.sleep_ms) {
+        ctx.logger.info('demo job sleeping', { ms: params.sleep_ms });
+        await sleep(params.sleep_ms, ctx.signal);
+      }
     },
   });
 }

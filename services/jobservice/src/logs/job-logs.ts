@@ -1,12 +1,15 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createLogger, type Logger } from '@wharf/logging';
 import type { JobLogStore } from '../jobs/ports.js';
 
 export interface JobLog {
-  logger: Logger;
+  /** The job's own winston logger, opened on first use (most runs of small jobs never need one). */
+  readonly logger: Logger;
+  /** One line from the worker itself (start, end), appended without a logger. */
+  note(message: string, fields?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,12 +32,25 @@ export class FileJobLogs implements JobLogStore {
   }
 
   open(jobId: string): JobLog {
-    const stream = createWriteStream(this.fileOf(jobId), { flags: 'a' });
-    stream.on('error', () => undefined);
-    const logger = createLogger({ service: 'jobservice', level: this.#level, format: 'pretty', stream });
+    const file = this.fileOf(jobId);
+    let opened: { logger: Logger; stream: NodeJS.WritableStream & { on: typeof createWriteStream.prototype.on } } | undefined;
+    const level = this.#level;
     return {
-      logger: logger.child({ jobId }),
+      get logger(): Logger {
+        if (!opened) {
+          const stream = createWriteStream(file, { flags: 'a' });
+          stream.on('error', () => undefined);
+          opened = { logger: createLogger({ service: 'jobservice', level, format: 'pretty', stream }).child({ jobId }), stream };
+        }
+        return opened.logger;
+      },
+      note: async (message, fields = {}) => {
+        const line = `${new Date().toISOString()} info [jobservice] ${message} ${JSON.stringify({ jobId, ...fields })}\n`;
+        await appendFile(file, line).catch(() => undefined);
+      },
       close: async () => {
+        if (!opened) return;
+        const { logger, stream } = opened;
         const finished = Promise.race([once(stream, 'finish'), once(stream, 'error')]).catch(() => undefined);
         logger.close();
         stream.end();

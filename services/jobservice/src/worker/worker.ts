@@ -4,7 +4,7 @@ import type { JobRepository } from '../jobs/job.repository.js';
 import { PermanentJobError, type JobContext } from '../jobs/job.js';
 import type { Clock } from '../jobs/ports.js';
 import type { JobTypes } from '../jobs/registry.js';
-import type { FileJobLogs } from '../logs/job-logs.js';
+import type { FileJobLogs, JobLog } from '../logs/job-logs.js';
 import type { Delivery } from '../queue/amqp-job-queue.js';
 import { backoffDelay } from './backoff.js';
 import { JobStoppedError, type StopSignals } from './stop-signals.js';
@@ -98,19 +98,21 @@ export class Worker {
     const ctx: JobContext = {
       jobId: message.id,
       signal: controller.signal,
-      logger: log.logger,
+      get logger() {
+        return log.logger;
+      },
       fails: record.fails,
       checkIn: async (text) => {
         if (await jobs.checkIn(message.id, text, revision)) this.#deps.onStatusChanged?.(message.id);
       },
     };
-    log.logger.info('job run started', { name: stats.name, revision, fails: record.fails, redelivered: delivery.redelivered });
+    await log.note('job run started', { name: stats.name, revision, fails: record.fails, redelivered: delivery.redelivered });
     try {
       await type.run(ctx, params.data);
-      log.logger.info('job run succeeded');
+      await log.note('job run succeeded');
       await this.#setStatus(message.id, 'Success', revision);
     } catch (error) {
-      await this.#failed(message.id, revision, record.fails, error, controller.signal, type, log.logger, delivery);
+      await this.#failed(message.id, revision, record.fails, error, controller.signal, type, log, delivery);
     } finally {
       this.#deps.stops.unregister(message.id, controller);
       await log.close();
@@ -126,17 +128,17 @@ export class Worker {
     error: unknown,
     signal: AbortSignal,
     type: { maxFails: number; shouldRetry(error: unknown): boolean },
-    jobLog: Logger,
+    jobLog: JobLog,
     delivery: Delivery,
   ): Promise<void> {
     if (signal.aborted && signal.reason instanceof JobStoppedError) {
-      jobLog.info('job run stopped');
+      await jobLog.note('job run stopped');
       await this.#setStatus(id, 'Stopped', revision);
       return;
     }
     const failures = fails + 1;
     const retry = !(error instanceof PermanentJobError) && type.shouldRetry(error) && failures < type.maxFails;
-    jobLog.warn('job run failed', { err: error, failures, maxFails: type.maxFails, retry });
+    await jobLog.note('job run failed', { error: (error as Error)?.message ?? String(error), failures, maxFails: type.maxFails, retry });
     if (retry) {
       const delay = backoffDelay(failures, { baseMs: this.#deps.retry.baseDelayMs, maxMs: this.#deps.retry.maxDelayMs, jitter: 0.2 });
       if ((await this.#deps.jobs.retry(id, revision, this.#deps.clock.now() + delay)) !== undefined) this.#deps.onStatusChanged?.(id);
