@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,6 +211,18 @@ describe('the adapter service against two docker-registry instances', () => {
     expect(second.bytes!).toBeLessThan(size - 10 * 1024 * 1024);
     expect(adapter.logs()).toMatch(/blob upload resumed/);
   });
+
+  it('copies ~500 MB with the adapter process peak RSS under 300 MB', async () => {
+    const size = 500 * 1024 * 1024;
+    const { manifestDigest } = await pushLargeImage(src, 'big/half-gig', 'v1', size);
+    const body = (await (await adapter.post('/api/v1/replications/copy', copy('big/half-gig', 'big/half-gig', [{ tags: ['v1'] }]))).json()) as NdjsonLine;
+    expect(body.copied).toHaveLength(1);
+    expect(body.bytes).toBeGreaterThanOrEqual(size);
+    expect(await digestAt(dst, 'big/half-gig', 'v1')).toBe(manifestDigest);
+    const status = readFileSync(`/proc/${adapter.pid}/status`, 'utf8');
+    const peak = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) * 1024;
+    expect(peak).toBeLessThan(300 * 1024 * 1024);
+  }, 120_000);
 
   it('never shows credentials in answers or logs', async () => {
     const secrets = [src.password!, dst.password!];

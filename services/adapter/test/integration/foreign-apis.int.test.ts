@@ -60,7 +60,7 @@ describe('docker-hub and harbor adapters against recorded-shape API fixtures', (
         return { status: 200, json: all.slice((page - 1) * size, page * size) };
       }
       if (path === '/api/v2.0/projects' && req.method === 'POST') {
-        createdProjects.push(JSON.parse(body));
+        createdProjects.push(JSON.parse(body) as (typeof createdProjects)[number]);
         return { status: 201 };
       }
       if (path === '/api/v2.0/projects/library' || path === '/api/v2.0/projects/prod') return { status: 200, json: { name: path.split('/').pop() } };
@@ -122,7 +122,7 @@ describe('docker-hub and harbor adapters against recorded-shape API fixtures', (
     expect(resources.find((r) => r.metadata.repository.name === 'prod/api')!.metadata.artifacts[0]!.tags).toEqual(['v7']);
     expect(resources.find((r) => r.metadata.repository.name === 'prod/api')!.metadata.repository.metadata?.public).toBe('false');
     expect(harbor.requests.some((r) => r.path.includes('with_tag=true'))).toBe(true);
-    expect((await (await adapter.post('/api/v1/registries/health', { registry: harborRegistry() })).json()) as unknown).toMatchObject({ status: 'healthy' });
+    expect((await (await adapter.post('/api/v1/registries/health', { registry: harborRegistry() })).json())).toMatchObject({ status: 'healthy' });
   });
 
   it('creates missing Harbor projects before a push, copying public, then copies into Harbor', async () => {
