@@ -16,6 +16,10 @@ import { projectRoutes } from './projects/projects.routes.js';
 import type { ProjectService } from './projects/project.service.js';
 import { registryRoutes } from './registries/registries.routes.js';
 import type { RegistryService } from './registries/registry.service.js';
+import type { DryRunService } from './replication/dry-run.service.js';
+import type { PolicyService } from './replication/policy.service.js';
+import { replicationRoutes } from './replication/replication.routes.js';
+import type { ReplicationService } from './replication/replication.service.js';
 import { registryAccessRoutes } from './registry/registry-access.routes.js';
 import { v2Gate, type V2GateDeps } from './registry/v2.routes.js';
 import { repositoryRoutes } from './repositories/repositories.routes.js';
@@ -62,6 +66,9 @@ export interface AppDeps {
     executions: ExecutionService;
     tasks: TaskService;
     registries: RegistryService;
+    policies: PolicyService;
+    replication: ReplicationService;
+    dryRun: DryRunService;
   };
   v2: V2GateDeps;
 }
@@ -106,6 +113,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(artifactRoutes({ artifacts: services.artifacts }));
   api.use(auditRoutes({ audit: services.audit, projects: services.projects }));
   api.use(registryRoutes({ registries: services.registries }));
+  api.use(replicationRoutes({ policies: services.policies, replication: services.replication, dryRun: services.dryRun }));
   app.use('/api/v2.0', api);
 
   app.use(notFound());

@@ -32,6 +32,13 @@ import { AesGcmCredentialCipher } from './registries/credential-cipher.js';
 import { PgRegistryRepository } from './registries/registry.repository.js';
 import { RegistryService } from './registries/registry.service.js';
 import { HttpAdapterClient } from './replication/adapter.client.js';
+import { DryRunService } from './replication/dry-run.service.js';
+import { ReplicationEventTrigger } from './replication/event-trigger.service.js';
+import { PgPolicyRepository } from './replication/policy.repository.js';
+import { PolicyService } from './replication/policy.service.js';
+import { ReplicationService } from './replication/replication.service.js';
+import { PgScheduleRepository } from './replication/schedule.repository.js';
+import { ReplicationScheduler } from './replication/schedule.service.js';
 import { PgRepositoryRepository } from './repositories/repository.repository.js';
 import { RepositoryService } from './repositories/repository.service.js';
 import { PgRobotRepository } from './robots/robot.repository.js';
@@ -40,7 +47,7 @@ import { SearchService } from './search/search.service.js';
 import { LoginService } from './sessions/login.service.js';
 import { RedisSessionRepository } from './sessions/session.repository.js';
 import { SystemService } from './system/system.service.js';
-import { createCheckInProcessors } from './tasks/check-in.registry.js';
+import { createCheckInProcessors, createStatusListeners, type ReplicationHookHandlers } from './tasks/check-in.registry.js';
 import { PgExecutionRepository } from './tasks/execution.repository.js';
 import { ExecutionService } from './tasks/execution.service.js';
 import { PgTaskRepository } from './tasks/task.repository.js';
@@ -58,6 +65,8 @@ export const VERSION = 'v2.13.0-wharf';
 export interface Core {
   app: Express;
   logger: Logger;
+  /** Resolves once the replication work started so far (flows, event triggers) is done. */
+  replicationIdle(): Promise<void>;
   start(): Promise<RunningServer>;
   close(): Promise<void>;
 }
@@ -127,12 +136,29 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   const sync = new ArtifactSyncService({ registry, artifacts: artifactRepository, projects, logger });
   const artifacts = new ArtifactService({ artifacts: artifactRepository, projects, registry, sync, audit });
   const repositories = new RepositoryService({ repositories: new PgRepositoryRepository({ pool }), projects, artifacts, audit });
-  const events = new EventService({ events: new PgEventRepository({ pool, audit: auditRepository }), sync, logger });
+  // Replication is built after the task framework, which delivers its hooks: these two
+  // are bound to it once it exists (before the server listens).
+  const late: { replication?: ReplicationService; trigger?: ReplicationEventTrigger } = {};
+  const wired = (): ReplicationService => {
+    if (!late.replication) throw new Error('replication is not wired yet');
+    return late.replication;
+  };
+  const replicationHooks: ReplicationHookHandlers = {
+    progress: (task, hook) => wired().progress(task, hook),
+    scheduleFired: (task, hook) => wired().scheduleFired(task, hook),
+  };
+  const events = new EventService({
+    events: new PgEventRepository({ pool, audit: auditRepository }),
+    sync,
+    logger,
+    onArtifactChange: (change) => late.trigger?.notify(change),
+  });
   const jobs = new HttpJobServiceClient({ baseUrl: config.jobservice.url, secret: config.secret, timeoutMs: config.jobservice.timeoutMs });
   const tasks = new TaskService({
     tasks: new PgTaskRepository({ pool }),
     jobs,
-    checkIns: createCheckInProcessors({ logger }),
+    checkIns: createCheckInProcessors({ logger, replication: replicationHooks }),
+    statusListeners: createStatusListeners({ replication: replicationHooks }),
     coreInternalUrl: config.internalUrl,
     logger,
   });
@@ -146,6 +172,21 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     secret: config.secret,
     logger,
   });
+  const scheduler = new ReplicationScheduler({ schedules: new PgScheduleRepository({ pool }), executions, tasks, logger });
+  const policies = new PolicyService({ policies: new PgPolicyRepository({ pool }), registries, executions, scheduler, logger });
+  const replication = new ReplicationService({
+    policies,
+    registries,
+    adapter,
+    executions,
+    tasks,
+    scheduler,
+    logger,
+    maxConcurrentExecutions: config.replication.maxConcurrentExecutions,
+  });
+  late.replication = replication;
+  late.trigger = new ReplicationEventTrigger({ policies, replication, logger });
+  const dryRun = new DryRunService({ policies, replication });
   const readiness = [
     { name: 'postgres', check: () => pingPool(pool) },
     { name: 'redis', check: async () => void (await redis.ping()) },
@@ -176,7 +217,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     secret: config.secret,
     secureCookies: config.externalUrl.startsWith('https:'),
     sessionTtlMs: config.sessions.ttlMs,
-    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system, executions, tasks, registries },
+    services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system, executions, tasks, registries, policies, replication, dryRun },
     v2: {
       tokens,
       login,
@@ -196,6 +237,10 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   return {
     app,
     logger,
+    async replicationIdle() {
+      await late.trigger?.idle();
+      await replication.idle();
+    },
     async start() {
       server = await listen(app, { host: config.http.host, port: config.http.port, logger });
       logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url, jobservice: config.jobservice.url });
@@ -204,6 +249,8 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     async close() {
       shuttingDown = true;
       await server?.close(config.shutdownTimeoutMs);
+      // Flows preparing their tasks are given the shutdown time to finish.
+      await Promise.race([replication.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       projectChanges.close();
       redis.disconnect();
       await pool.end();

@@ -16,15 +16,31 @@ export function artifactResource(repository: string, digest: string | undefined,
   return tag ? `${repository}:${tag}` : `${repository}@${digest ?? ''}`;
 }
 
+/** A push or delete of an artifact, once applied to the projection (what event-based replication listens to). */
+export interface ArtifactChange {
+  action: 'push' | 'delete';
+  repository: string;
+  digest?: string;
+  tag?: string;
+}
+
+export interface EventServiceDeps {
+  events: PgEventRepository;
+  sync: ArtifactSyncService;
+  logger: Logger;
+  /** Told of every push and delete applied; must return at once and never throw (it is called on the event's path). */
+  onArtifactChange?: (change: ArtifactChange) => void;
+}
+
 /**
  * Applies registry events (Harbor's /service/notifications): a push or delete reconciles
  * the artifact with the registry and records one audit entry; a pull counts once. Every
  * event is applied at most once, by its id.
  */
 export class EventService {
-  readonly #deps: { events: PgEventRepository; sync: ArtifactSyncService; logger: Logger };
+  readonly #deps: EventServiceDeps;
 
-  constructor(deps: { events: PgEventRepository; sync: ArtifactSyncService; logger: Logger }) {
+  constructor(deps: EventServiceDeps) {
     this.#deps = deps;
   }
 
@@ -57,6 +73,14 @@ export class EventService {
     return { id: event.id, repository, digest, tag, at: Number.isNaN(at.getTime()) ? new Date() : at, resource: artifactResource(repository, digest, tag), username };
   }
 
+  #announce(change: ArtifactChange): void {
+    try {
+      this.#deps.onArtifactChange?.(change);
+    } catch (error) {
+      this.#deps.logger.warn('artifact change listener failed', { repository: change.repository, err: error });
+    }
+  }
+
   async #apply(event: RegistryEvent): Promise<boolean> {
     const { repository, digest, tag, mediaType } = event.target;
     if (mediaType && !manifestMediaTypes.includes(mediaType)) return false;
@@ -75,6 +99,7 @@ export class EventService {
           username,
           dedupeKey: artifactAuditKey(event.action, repository, digest, tag, event.request?.id),
         });
+        this.#announce({ action: event.action === 'push' ? 'push' : 'delete', repository, ...(digest ? { digest } : {}), ...(tag ? { tag } : {}) });
         return true;
       }
       default:

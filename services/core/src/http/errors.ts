@@ -6,6 +6,16 @@ import { ProjectExistsError, ProjectInvalidError, ProjectNotEmptyError, ProjectN
 import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { CredentialUnreadableError } from '../registries/credential-cipher.js';
 import { RegistryExistsError, RegistryInUseError, RegistryInvalidError, RegistryNotFoundError, RegistryUnhealthyError } from '../registries/registry.errors.js';
+import { NamespaceRewriteError } from '../replication/namespace.js';
+import {
+  PolicyExistsError,
+  PolicyInvalidError,
+  PolicyNotFoundError,
+  PolicyPreconditionError,
+  PolicyScheduleError,
+  ReplicationExecutionNotFoundError,
+  ReplicationTaskNotFoundError,
+} from '../replication/policy.errors.js';
 import { RepositoryNotFoundError } from '../repositories/repository.errors.js';
 import { RobotExistsError, RobotInvalidError, RobotNotFoundError } from '../robots/robot.errors.js';
 import { CsrfError, LoginFailedError, LoginThrottledError } from '../sessions/session.errors.js';
@@ -62,6 +72,14 @@ const table = [
   entry(RegistryInUseError, as('PRECONDITION')),
   entry(RegistryUnhealthyError, as('BAD_REQUEST')),
   entry(CredentialUnreadableError, as('UNKNOWN')),
+  entry(PolicyNotFoundError, as('NOT_FOUND')),
+  entry(PolicyExistsError, as('CONFLICT')),
+  entry(PolicyInvalidError, as('BAD_REQUEST')),
+  entry(PolicyPreconditionError, as('PRECONDITION')),
+  entry(PolicyScheduleError, as('UNAVAILABLE')),
+  entry(NamespaceRewriteError, as('BAD_REQUEST')),
+  entry(ReplicationExecutionNotFoundError, as('NOT_FOUND')),
+  entry(ReplicationTaskNotFoundError, as('NOT_FOUND')),
   entry(InvalidDigestError, as('BAD_REQUEST')),
   entry(ManifestInvalidError, as('BAD_REQUEST')),
 ];

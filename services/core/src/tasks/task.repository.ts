@@ -16,6 +16,8 @@ export interface TaskRepository {
   /** Inserts a Pending task and counts it in its execution; undefined when the execution does not exist. */
   create(input: { executionId: number; extraAttrs: ExtraAttrs }): Promise<Task | undefined>;
   setJobId(id: number, jobId: string): Promise<void>;
+  /** Merges attributes into the task's extra_attrs (top-level keys replaced). */
+  mergeExtraAttrs(id: number, attrs: ExtraAttrs): Promise<void>;
   findById(id: number): Promise<Task | undefined>;
   findByJobId(jobId: string): Promise<Task | undefined>;
   list(executionId: number, query: ListQuery): Promise<{ items: Task[]; total: number }>;
@@ -129,6 +131,10 @@ export class PgTaskRepository implements TaskRepository {
 
   async setJobId(id: number, jobId: string): Promise<void> {
     await this.#pool.query('UPDATE task SET job_id = $2, update_time = now() WHERE id = $1', [id, jobId]);
+  }
+
+  async mergeExtraAttrs(id: number, attrs: ExtraAttrs): Promise<void> {
+    await this.#pool.query('UPDATE task SET extra_attrs = extra_attrs || $2::jsonb, update_time = now() WHERE id = $1', [id, JSON.stringify(attrs)]);
   }
 
   async findById(id: number): Promise<Task | undefined> {

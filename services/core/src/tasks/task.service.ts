@@ -2,7 +2,7 @@ import { jobStatusCode } from '@wharf/contracts';
 import type { Logger } from '@wharf/logging';
 import type { JobServiceClient } from '../jobs/jobservice.client.js';
 import type { ListQuery } from '../listing/list-query.js';
-import type { CheckInProcessors } from './check-in.registry.js';
+import type { CheckInProcessors, StatusListeners } from './check-in.registry.js';
 import { ExecutionNotFoundError, TaskLogNotFoundError, TaskNotFoundError, TaskOfJobNotFoundError } from './task.errors.js';
 import type { TaskRepository } from './task.repository.js';
 import { hookJobId, hookRevision, taskJobSchema, type ExtraAttrs, type JobHook, type Task, type TaskJob, type TaskStatus } from './tasks.schemas.js';
@@ -11,6 +11,12 @@ export interface TaskServiceDeps {
   tasks: TaskRepository;
   jobs: JobServiceClient;
   checkIns: CheckInProcessors;
+  /**
+   * vendor_type → what the vendor does after each status hook of its tasks, applied or not
+   * (Harbor's status-change post functions; the scheduler starts a run when a periodic
+   * job's run begins). A failure answers the hook with an error so jobservice sends it again.
+   */
+  statusListeners?: StatusListeners;
   /** How jobservice reaches core: the base of every task's status hook URL. */
   coreInternalUrl: string;
   logger: Logger;
@@ -78,6 +84,11 @@ export class TaskService {
     return this.#deps.tasks.list(executionId, query);
   }
 
+  /** Adds or replaces some of the task's extra attributes (a vendor's progress figures). */
+  async mergeExtraAttrs(id: number, attrs: ExtraAttrs): Promise<void> {
+    await this.#deps.tasks.mergeExtraAttrs(id, attrs);
+  }
+
   /** The execution's tasks that are not final yet. */
   async listUnfinished(executionId: number): Promise<Task[]> {
     return this.#deps.tasks.listUnfinished(executionId);
@@ -129,6 +140,8 @@ export class TaskService {
 
     const change = { status: hook.status, code: jobStatusCode(hook.status), revision: hookRevision(hook) };
     const { applied, task: updated } = await this.#deps.tasks.applyStatus(task, change);
+    const listener = this.#deps.statusListeners?.[task.vendorType];
+    if (listener) await listener(updated ?? task, hook);
     if (!applied) {
       const current = (await this.#deps.tasks.findById(task.id)) ?? task;
       this.#deps.logger.debug('task status hook ignored', { taskId: task.id, jobId, status: hook.status, revision: change.revision, current: current.status });
