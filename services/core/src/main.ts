@@ -186,6 +186,8 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   });
   late.replication = replication;
   late.trigger = new ReplicationEventTrigger({ policies, replication, logger });
+  // An hour is far beyond any flow's preparation, so another replica's live flow is never touched.
+  replication.recoverInterrupted(60 * 60 * 1000).catch((error: unknown) => logger.warn('interrupted replication executions not recovered', { err: error }));
   const dryRun = new DryRunService({ policies, replication });
   const readiness = [
     { name: 'postgres', check: () => pingPool(pool) },

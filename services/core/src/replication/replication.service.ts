@@ -111,6 +111,30 @@ export class ReplicationService {
     return execution;
   }
 
+  /**
+   * Ends as Error the executions a stopped core left preparing: still Running, without a
+   * task, and started longer ago than `olderThanMs` (long enough that no live replica can
+   * still be preparing them). Without this, single_active_replication would wait forever.
+   */
+  async recoverInterrupted(olderThanMs: number): Promise<number> {
+    const before = new Date(this.#now().getTime() - olderThanMs).toISOString();
+    let recovered = 0;
+    for (;;) {
+      const page = await this.#deps.executions.list(
+        { vendorType: REPLICATION },
+        { conditions: [{ key: 'status', kind: 'exact', value: 'Running' }, { key: 'start_time', kind: 'range', min: undefined, max: before }], sort: [{ key: 'id', descending: false }], page: 1, pageSize: 100 },
+      );
+      const orphans = page.items.filter((e) => e.metrics.taskCount === 0 && !this.#flowing.has(e.id));
+      for (const execution of orphans) {
+        await this.#deps.executions.markError(execution.id, 'interrupted: core stopped before the execution created its tasks');
+        recovered += 1;
+      }
+      if (orphans.length === 0 || page.items.length < 100) break;
+    }
+    if (recovered > 0) this.#deps.logger.warn('interrupted replication executions ended', { count: recovered });
+    return recovered;
+  }
+
   /** Resolves once every flow started so far has finished (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.#flows.size > 0) await Promise.allSettled([...this.#flows]);

@@ -37,6 +37,7 @@ describe('replication', () => {
   let jobs: FakeJobservice;
   let core: Core;
   let pool: Pool;
+  let coreConfig: Parameters<typeof createCore>[0];
 
   const admin = () => ({ Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` });
   const api = {
@@ -72,6 +73,7 @@ describe('replication', () => {
       CORE_JOBSERVICE_URL: jobs.url,
       CORE_REGISTRY_URL: 'http://127.0.0.1:9',
     });
+    coreConfig = config;
     core = await createCore(config, { logger: createLogger({ service: 'core', level: 'error', format: 'json' }), hasher: plainHasher });
     pool = createPool({ url: db.url, schema: SCHEMA, max: 4 });
   });
@@ -371,6 +373,27 @@ describe('replication', () => {
       const view = (await api.get(`/replication/executions/${failed}`)).body;
       expect(view).toMatchObject({ status: 'Failed', total: 0 });
       expect(view.status_text).toContain('the source registry answered 500');
+    });
+
+    it('ends as Error an execution a stopped core left preparing, once it is old enough', async () => {
+      const orphan = await pool.query<{ id: number }>(
+        `INSERT INTO execution (vendor_type, vendor_id, trigger, start_time) VALUES ('REPLICATION', $1, 'MANUAL', now() - interval '2 hours') RETURNING id`,
+        [policyId],
+      );
+      const fresh = await pool.query<{ id: number }>(`INSERT INTO execution (vendor_type, vendor_id, trigger) VALUES ('REPLICATION', $1, 'MANUAL') RETURNING id`, [policyId]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const probe = await createCore(coreConfig, { logger: createLogger({ service: 'core', level: 'error', format: 'json' }), hasher: plainHasher });
+      try {
+        await probe.replicationIdle();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const ended = (await api.get(`/replication/executions/${orphan.rows[0]!.id}`)).body;
+        expect(ended).toMatchObject({ status: 'Failed' });
+        expect(ended.status_text).toContain('interrupted');
+        expect((await api.get(`/replication/executions/${fresh.rows[0]!.id}`)).body.status).toBe('InProgress');
+      } finally {
+        await probe.close();
+        await pool.query("UPDATE execution SET status = 'Stopped', end_time = now() WHERE id = $1", [fresh.rows[0]!.id]);
+      }
     });
 
     it('refuses to start a disabled policy (412) and an unknown one (404)', async () => {
