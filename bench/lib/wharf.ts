@@ -41,6 +41,8 @@ export async function startWharf(options: { rootDir: string; dir: string; logLev
       databaseUrl: database.url,
       registryPort: await freePort(),
       corePort: await freePort(),
+      jobservicePort: await freePort(),
+      adapterPort: await freePort(),
       proxyPort: await freePort(),
       registryRoute: options.registryRoute,
       redisUrl: redis.url,

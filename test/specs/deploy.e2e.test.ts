@@ -28,27 +28,31 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema as coreSchema } from '../../services/core/src/config.js';
 import { configSchema as proxySchema } from '../../services/proxy/src/config.js';
 import { configSchema as registrySchema } from '../../services/registry-facade/src/config.js';
+import { configSchema as jobserviceSchema } from '../../services/jobservice/src/config.js';
+import { configSchema as adapterSchema } from '../../services/adapter/src/config.js';
 import { buildChartRenderer, renderChart, renderChartError, type KubernetesObject, type RenderedChart, type RenderedManifest } from '../src/chart-render.js';
 import { schemaErrors, strictFieldErrors } from '../src/kubernetes-schemas.js';
 import { run } from '../src/run.js';
 import { ROOT_DIR } from '../src/stack.js';
 import { createTempDir, type TempDir } from '../src/temp-dir.js';
 
-type NodeService = 'proxy' | 'core' | 'registry-facade';
-const NODE_SERVICES: readonly NodeService[] = ['proxy', 'core', 'registry-facade'];
+type NodeService = 'proxy' | 'core' | 'registry-facade' | 'jobservice' | 'adapter';
+const NODE_SERVICES: readonly NodeService[] = ['proxy', 'core', 'registry-facade', 'jobservice', 'adapter'];
 
 /** Each service's port, the prefix of its variables, and its configuration schema. */
 const SERVICES: Record<NodeService, { port: number; prefix: string; check: (env: Record<string, string>) => unknown }> = {
   proxy: { port: 8080, prefix: 'PROXY', check: (env) => loadConfig(proxySchema, env) },
   core: { port: 8081, prefix: 'CORE', check: (env) => loadConfig(coreSchema, env) },
   'registry-facade': { port: 5000, prefix: 'REGISTRY', check: (env) => loadConfig(registrySchema, env) },
+  jobservice: { port: 8082, prefix: 'JOBSERVICE', check: (env) => loadConfig(jobserviceSchema, env) },
+  adapter: { port: 8083, prefix: 'ADAPTER', check: (env) => loadConfig(adapterSchema, env) },
 };
 
 const COMPOSE_FILE = join(ROOT_DIR, 'docker-compose.yml');
 const ENV_EXAMPLE = join(ROOT_DIR, 'deploy/compose.env.example');
 const CHART_DIR = join(ROOT_DIR, 'deploy/helm/wharf');
 const S3_VALUES = join(CHART_DIR, 'values-s3-external.yaml');
-const REQUIRED_COMPOSE_VARIABLES = ['WHARF_ADMIN_PASSWORD', 'WHARF_SECRET', 'WHARF_POSTGRES_PASSWORD', 'WHARF_REDIS_PASSWORD', 'WHARF_RABBITMQ_PASSWORD'];
+const REQUIRED_COMPOSE_VARIABLES = ['WHARF_ADMIN_PASSWORD', 'WHARF_SECRET', 'WHARF_ENCRYPTION_KEY', 'WHARF_POSTGRES_PASSWORD', 'WHARF_REDIS_PASSWORD', 'WHARF_RABBITMQ_PASSWORD'];
 
 /** This process's WHARF_* variables would override the env file: leave them out. */
 const withoutWharfVariables: NodeJS.ProcessEnv = Object.fromEntries(
@@ -71,7 +75,7 @@ interface ComposeService {
   ports?: ({ published: number | string; target: number | string } | string)[];
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }> | string[];
-  volumes?: (string | { source: string; target: string })[];
+  volumes?: (string | { source: string; target: string; read_only?: boolean })[];
 }
 
 interface ComposeConfig {
@@ -96,7 +100,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the suite and its infrastructure', () => {
-    expect(Object.keys(config.services).sort()).toEqual(['core', 'postgres', 'proxy', 'rabbitmq', 'redis', 'registry-facade']);
+    expect(Object.keys(config.services).sort()).toEqual(['adapter', 'core', 'jobservice', 'postgres', 'proxy', 'rabbitmq', 'redis', 'registry-facade']);
     expect(config.services.postgres!.image).toBe('postgres:17');
     expect(config.services.redis!.image).toBe('redis:7');
     expect(config.services.rabbitmq!.image).toMatch(/^rabbitmq:4(-management)?$/);
@@ -133,7 +137,7 @@ describe('docker-compose.yml', () => {
         edges.push(`${name}→${dependency}`);
       }
     }
-    expect(edges.sort()).toEqual(['core→postgres', 'core→redis', 'core→registry-facade', 'proxy→core', 'proxy→registry-facade', 'registry-facade→postgres']);
+    expect(edges.sort()).toEqual(['core→postgres', 'core→redis', 'core→registry-facade', 'jobservice→rabbitmq', 'jobservice→redis', 'proxy→core', 'proxy→registry-facade', 'registry-facade→postgres']);
   });
 
   it('builds the Node services from deploy/docker/<service>.Dockerfile with the repository as context', () => {
@@ -167,16 +171,32 @@ describe('docker-compose.yml', () => {
     expect(core.DATABASE_URL).toBe(registry.DATABASE_URL);
     expect(new URL(core.DATABASE_URL!).host).toBe('postgres:5432');
     expect(new URL(core.REDIS_URL!).host).toBe('redis:6379');
+    const jobservice = stringRecord(config.services.jobservice!.environment);
+    expect(core.CORE_JOBSERVICE_URL).toBe('http://jobservice:8082');
+    expect(core.CORE_INTERNAL_URL).toBe('http://core:8081');
+    expect(jobservice.JOBSERVICE_SECRET).toBe(core.CORE_SECRET);
+    expect(jobservice.JOBSERVICE_REGISTRY_URL).toBe('http://registry-facade:5000');
+    const adapter = stringRecord(config.services.adapter!.environment);
+    expect(core.CORE_ADAPTER_URL).toBe('http://adapter:8083');
+    expect(jobservice.JOBSERVICE_ADAPTER_URL).toBe('http://adapter:8083');
+    expect(adapter.ADAPTER_SECRET).toBe(core.CORE_SECRET);
+    expect(new URL(jobservice.AMQP_URL!).host).toBe('rabbitmq:5672');
+    expect(new URL(jobservice.REDIS_URL!).host).toBe('redis:6379');
+    expect(proxy.PROXY_BLOB_FILES_ROOT).toBe(registry.REGISTRY_STORAGE_FILESYSTEM_ROOT);
   });
 
   it('keeps state in named volumes', () => {
-    expect(Object.keys(config.volumes ?? {}).sort()).toEqual(['core-secrets', 'postgres-data', 'rabbitmq-data', 'redis-data', 'registry-data']);
+    expect(Object.keys(config.volumes ?? {}).sort()).toEqual(['core-secrets', 'jobservice-logs', 'postgres-data', 'rabbitmq-data', 'redis-data', 'registry-data']);
     const mounts = Object.fromEntries(
       Object.entries(config.services).map(([name, service]) => [name, (service.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':').slice(0, 2).join(':') : `${v.source}:${v.target}`))]),
     );
     expect(mounts['registry-facade']).toEqual(['registry-data:/var/lib/wharf/registry']);
     expect(stringRecord(config.services['registry-facade']!.environment).REGISTRY_STORAGE_FILESYSTEM_ROOT).toBe('/var/lib/wharf/registry');
     expect(mounts.core).toEqual(['core-secrets:/var/lib/wharf/secrets']);
+    expect(mounts.proxy).toEqual(['registry-data:/var/lib/wharf/registry']);
+    expect(config.services.proxy!.volumes!.every((v) => (typeof v === 'string' ? v.endsWith(':ro') : v.read_only === true))).toBe(true);
+    expect(mounts.jobservice).toEqual(['jobservice-logs:/var/lib/wharf/jobservice/logs']);
+    expect(stringRecord(config.services.jobservice!.environment).JOBSERVICE_LOG_DIR).toBe('/var/lib/wharf/jobservice/logs');
     expect(stringRecord(config.services.core!.environment).CORE_TOKEN_PRIVATE_KEY_FILE).toMatch(/^\/var\/lib\/wharf\/secrets\//);
     expect(mounts.postgres).toEqual(['postgres-data:/var/lib/postgresql/data']);
     expect(mounts.redis).toEqual(['redis-data:/data']);
@@ -320,7 +340,7 @@ describe('the production copy of each service (the Dockerfiles’ pnpm deploy), 
     for (const service of NODE_SERVICES) {
       const copy = copies[service];
       expect(existsSync(join(copy, 'dist/main.js')), service).toBe(true);
-      expect(existsSync(join(copy, 'migrations')), `${service} migrations`).toBe(service !== 'proxy');
+      expect(existsSync(join(copy, 'migrations')), `${service} migrations`).toBe(service === 'core' || service === 'registry-facade');
       expect(existsSync(join(copy, 'src')), `${service} src`).toBe(false);
       expect(existsSync(join(copy, 'test')), `${service} test`).toBe(false);
       const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -339,7 +359,7 @@ describe('the production copy of each service (the Dockerfiles’ pnpm deploy), 
   it('starts with the images’ settings (their ENV and CMD) and answers a registry login through the proxy', async () => {
     database = await createTestDatabase('deploy_copies');
     redis = await createTestRedisNamespace('deploy-copies');
-    const ports = { proxy: await freePort(), core: await freePort(), 'registry-facade': await freePort() };
+    const ports = { proxy: await freePort(), core: await freePort(), 'registry-facade': await freePort(), jobservice: await freePort(), adapter: await freePort() };
     const url = (service: NodeService) => `http://127.0.0.1:${ports[service]}`;
     const secret = 'deploy-check-secret-0123456789abcdef';
     const adminPassword = 'Deploy-Check-Password-1';
@@ -359,14 +379,28 @@ describe('the production copy of each service (the Dockerfiles’ pnpm deploy), 
         CORE_REDIS_PREFIX: redis.prefix,
         CORE_EXTERNAL_URL: url('proxy'),
         CORE_REGISTRY_URL: url('registry-facade'),
+        CORE_INTERNAL_URL: url('core'),
+        CORE_JOBSERVICE_URL: url('jobservice'),
+        CORE_ADAPTER_URL: url('adapter'),
+        CORE_ENCRYPTION_KEY: 'deploy-check-encryption-key-0123456789abcdef',
         WHARF_ADMIN_PASSWORD: adminPassword,
         CORE_SECRET: secret,
         CORE_TOKEN_PRIVATE_KEY_FILE: join(temp.path, 'secrets/token.key'),
         CORE_TOKEN_KEY_GENERATE: 'true',
       },
+      jobservice: {
+        REDIS_URL: redis.url,
+        JOBSERVICE_REDIS_PREFIX: `${redis.prefix}jobservice:`,
+        JOBSERVICE_QUEUE_PREFIX: redis.prefix,
+        JOBSERVICE_SECRET: secret,
+        JOBSERVICE_LOG_DIR: join(temp.path, 'job-logs'),
+        JOBSERVICE_REGISTRY_URL: url('registry-facade'),
+        JOBSERVICE_ADAPTER_URL: url('adapter'),
+      },
+      adapter: { ADAPTER_SECRET: secret },
       proxy: { PROXY_EXTERNAL_URL: url('proxy'), PROXY_CORE_URL: url('core'), PROXY_REGISTRY_URL: url('registry-facade'), PROXY_CORE_SECRET: secret },
     };
-    for (const service of ['registry-facade', 'core', 'proxy'] as const) {
+    for (const service of ['registry-facade', 'core', 'adapter', 'jobservice', 'proxy'] as const) {
       const runtime = stages(parseDockerfile(dockerfileOf(service))).get('runtime')!;
       const imageEnv = Object.fromEntries(
         runtime
@@ -404,6 +438,10 @@ describe('the production copy of each service (the Dockerfiles’ pnpm deploy), 
     const { token: jwt } = (await token.json()) as { token: string };
     const catalog = await fetch(`${url('proxy')}/v2/`, { headers: { authorization: `Bearer ${jwt}` } });
     expect(catalog.status).toBe(200);
+    const stats = await fetch(`${url('jobservice')}/api/v1/stats`);
+    expect(stats.status).toBe(200);
+    const adapters = await fetch(`${url('adapter')}/api/v1/adapters`, { headers: { authorization: `Harbor-Secret ${secret}` } });
+    expect(adapters.status).toBe(200);
   });
 });
 
@@ -518,7 +556,7 @@ describe('the Helm chart (deploy/helm/wharf)', () => {
   const charts = new Map<string, RenderedChart>();
   const cases = [
     { name: 'default values', valueFiles: [] as string[], externalSecrets: [] as string[] },
-    { name: 'values-s3-external.yaml', valueFiles: [S3_VALUES], externalSecrets: ['wharf-suite', 'wharf-postgres', 'wharf-redis', 'wharf-s3', 'wharf-tls'] },
+    { name: 'values-s3-external.yaml', valueFiles: [S3_VALUES], externalSecrets: ['wharf-suite', 'wharf-postgres', 'wharf-redis', 'wharf-rabbitmq', 'wharf-s3', 'wharf-tls'] },
     { name: 'ci/proxy-tls-values.yaml', valueFiles: [join(CHART_DIR, 'ci/proxy-tls-values.yaml')], externalSecrets: ['wharf-proxy-tls'] },
     { name: 'ci/proxy-blob-files-values.yaml', valueFiles: [join(CHART_DIR, 'ci/proxy-blob-files-values.yaml')], externalSecrets: [] as string[] },
   ];
@@ -618,6 +656,20 @@ describe('the Helm chart (deploy/helm/wharf)', () => {
           core.volumeMounts.some((m) => keyFile.startsWith(`${m.mountPath}/`)),
           'the token key file is on a mounted volume',
         ).toBe(true);
+        // core reaches jobservice through its Service; jobservice shares core's secret and reaches RabbitMQ.
+        const coreEnv = containerEnvironment(chart(), core);
+        const jobservice = containerOf(deploymentOf(chart(), 'jobservice'));
+        const jobserviceEnv = containerEnvironment(chart(), jobservice);
+        const jobserviceService = named<ServiceObject>(chart(), 'Service', new URL(coreEnv.CORE_JOBSERVICE_URL!).hostname)!;
+        expect(jobserviceService.metadata.labels?.[COMPONENT]).toBe('jobservice');
+        expect(jobserviceEnv.JOBSERVICE_SECRET).toBe(coreEnv.CORE_SECRET);
+        expect(new URL(jobserviceEnv.AMQP_URL!).protocol).toBe('amqp:');
+        expect(jobservice.volumeMounts.map((m) => m.mountPath)).toContain(jobserviceEnv.JOBSERVICE_LOG_DIR);
+        const adapterEnv = containerEnvironment(chart(), containerOf(deploymentOf(chart(), 'adapter')));
+        expect(named<ServiceObject>(chart(), 'Service', new URL(coreEnv.CORE_ADAPTER_URL!).hostname)?.metadata.labels?.[COMPONENT]).toBe('adapter');
+        expect(jobserviceEnv.JOBSERVICE_ADAPTER_URL).toBe(coreEnv.CORE_ADAPTER_URL);
+        expect(adapterEnv.ADAPTER_SECRET).toBe(coreEnv.CORE_SECRET);
+        expect(coreEnv.CORE_ENCRYPTION_KEY!.length).toBeGreaterThanOrEqual(32);
       });
     });
   }

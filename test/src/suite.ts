@@ -15,6 +15,10 @@ export interface Suite {
   registryUrl: string;
   /** core itself, behind the proxy (for internal endpoints such as /service/notifications). */
   coreUrl: string;
+  /** jobservice, as the suite's services reach it (internal; `Authorization: Harbor-Secret`). */
+  jobserviceUrl: string;
+  /** The adapter service (internal; `Authorization: Harbor-Secret`). */
+  adapterUrl: string;
   adminPassword: string;
   /** The Harbor API as admin. */
   admin: HarborClient;
@@ -41,6 +45,8 @@ export async function startSuite(label: string, options: { adminPassword?: strin
   const adminPassword = options.adminPassword ?? 'Wharf-Admin-2026';
   const corePort = await freePort();
   const proxyPort = await freePort();
+  const jobservicePort = await freePort();
+  const adapterPort = await freePort();
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -49,6 +55,8 @@ export async function startSuite(label: string, options: { adminPassword?: strin
       databaseUrl: db.url,
       registryPort: await freePort(),
       corePort,
+      jobservicePort,
+      adapterPort,
       proxyPort,
       registryRoute: options.registryRoute,
       redisUrl: redis.url,
@@ -71,6 +79,8 @@ export async function startSuite(label: string, options: { adminPassword?: strin
     host: new URL(url).host,
     registryUrl: stack.registryUrl,
     coreUrl: `http://127.0.0.1:${corePort}`,
+    jobserviceUrl: `http://127.0.0.1:${jobservicePort}`,
+    adapterUrl: `http://127.0.0.1:${adapterPort}`,
     adminPassword,
     admin,
     dir: temp.path,

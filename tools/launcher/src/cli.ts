@@ -30,6 +30,8 @@ async function start(): Promise<void> {
   const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
   const registryPort = Number(process.env.REGISTRY_HTTP_PORT || 5000);
   const corePort = Number(process.env.CORE_HTTP_PORT || 8081);
+  const jobservicePort = Number(process.env.JOBSERVICE_HTTP_PORT || 8082);
+  const adapterPort = Number(process.env.ADAPTER_HTTP_PORT || 8083);
   const proxyPort = Number(process.env.PROXY_HTTP_PORT || 8080);
   say(`data in ${dataDir}, metadata in ${databaseUrl.replace(/\/\/[^@/]*@/, '//')}`);
   const adminPassword = process.env.WHARF_ADMIN_PASSWORD || DEVELOPMENT_ADMIN_PASSWORD;
@@ -39,8 +41,11 @@ async function start(): Promise<void> {
     databaseUrl,
     registryPort,
     corePort,
+    jobservicePort,
+    adapterPort,
     proxyPort,
     redisUrl: setting('REDIS_URL'),
+    amqpUrl: setting('AMQP_URL'),
     adminPassword,
     env: { LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' },
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ensureDatabase } from '@wharf/db';
 import { serviceNodeOptions } from './node-options.js';
 import { ensureStackSecrets } from './secrets.js';
-import { startServiceProcess, type ServiceProcess } from './service-process.js';
+import { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 
 export interface StackOptions {
   /** The repository root (where `services/` is). */
@@ -18,6 +18,11 @@ export interface StackOptions {
    */
   services?: 'suite' | 'registry';
   corePort?: number;
+  /** jobservice (suite only): Harbor's job API, on RabbitMQ. */
+  jobservicePort?: number;
+  /** The adapter (suite only): the one service that talks to foreign registries. */
+  adapterPort?: number;
+  amqpUrl?: string;
   /** The public entry (suite only); its address is what clients use. */
   proxyPort?: number;
   /** Where the proxy sends blob traffic: through `core`, or straight to `registry` after core's check (see docs/ARCHITECTURE.md). */
@@ -37,6 +42,11 @@ export interface RunningStack {
   url: string | undefined;
   adminPassword: string | undefined;
   services: ServiceProcess[];
+  /**
+   * Stops one service (SIGTERM, or SIGKILL as a crash with `kill`), waits `downMs`, and
+   * starts it again as it was started, ready before this resolves.
+   */
+  restart(name: string, options?: { kill?: boolean; downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +61,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const registryUrl = `http://${host}:${options.registryPort}`;
   const suite = (options.services ?? 'suite') === 'suite';
   const coreUrl = `http://${host}:${options.corePort ?? 8081}`;
+  const jobserviceUrl = `http://${host}:${options.jobservicePort ?? 8082}`;
+  const adapterUrl = `http://${host}:${options.adapterPort ?? 8083}`;
   const plainUrl = `http://${host}:${options.proxyPort ?? 8080}`;
   // With TLS on, clients use HTTPS and the plain port only redirects (and answers health checks).
   const given = { ...process.env, ...options.env };
@@ -62,9 +74,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const common = { ...process.env, DATABASE_URL: options.databaseUrl };
   // The proxy reads blob downloads from the facade's disk, which it shares on one host.
   const registryRoot = options.env?.REGISTRY_STORAGE_FILESYSTEM_ROOT ?? join(options.dataDir, 'registry');
+  const started = new Map<string, ServiceProcessOptions>();
+  const launch = (spec: ServiceProcessOptions): Promise<ServiceProcess> => {
+    started.set(spec.name, spec);
+    return startServiceProcess(spec);
+  };
   try {
     services.push(
-      await startServiceProcess({
+      await launch({
         name: 'registry-facade',
         entry: join(options.rootDir, 'services/registry-facade/dist/main.js'),
         nodeArgs: serviceNodeOptions['registry-facade'],
@@ -90,7 +107,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     );
     if (suite) {
       services.push(
-        await startServiceProcess({
+        await launch({
           name: 'core',
           entry: join(options.rootDir, 'services/core/dist/main.js'),
           readyUrl: `${coreUrl}/readyz`,
@@ -100,8 +117,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             CORE_HTTP_HOST: host,
             CORE_HTTP_PORT: String(options.corePort ?? 8081),
             CORE_EXTERNAL_URL: publicUrl,
+            CORE_INTERNAL_URL: coreUrl,
             CORE_REGISTRY_URL: registryUrl,
+            CORE_JOBSERVICE_URL: jobserviceUrl,
+            CORE_ADAPTER_URL: adapterUrl,
             CORE_SECRET: secrets!.secret,
+            CORE_ENCRYPTION_KEY: secrets!.encryptionKey,
             CORE_TOKEN_PRIVATE_KEY_FILE: secrets!.tokenKeyFile,
             CORE_TOKEN_KEY_GENERATE: 'true',
             WHARF_ADMIN_PASSWORD: adminPassword,
@@ -112,7 +133,38 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         }),
       );
       services.push(
-        await startServiceProcess({
+        await launch({
+          name: 'adapter',
+          entry: join(options.rootDir, 'services/adapter/dist/main.js'),
+          readyUrl: `${adapterUrl}/readyz`,
+          logFile: logFile('adapter'),
+          env: { ...common, ADAPTER_HTTP_HOST: host, ADAPTER_HTTP_PORT: String(options.adapterPort ?? 8083), ADAPTER_SECRET: secrets!.secret, ...options.env },
+        }),
+      );
+      services.push(
+        await launch({
+          name: 'jobservice',
+          entry: join(options.rootDir, 'services/jobservice/dist/main.js'),
+          readyUrl: `${jobserviceUrl}/readyz`,
+          logFile: logFile('jobservice'),
+          env: {
+            ...common,
+            JOBSERVICE_HTTP_HOST: host,
+            JOBSERVICE_HTTP_PORT: String(options.jobservicePort ?? 8082),
+            JOBSERVICE_SECRET: secrets!.secret,
+            JOBSERVICE_LOG_DIR: join(options.dataDir, 'jobservice', 'logs'),
+            JOBSERVICE_REGISTRY_URL: registryUrl,
+            JOBSERVICE_ADAPTER_URL: adapterUrl,
+            ...(options.amqpUrl ? { AMQP_URL: options.amqpUrl } : {}),
+            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+            // One namespace per stack: keys and queues of two stacks on one Redis and RabbitMQ never meet.
+            ...(options.redisPrefix ? { JOBSERVICE_REDIS_PREFIX: `${options.redisPrefix}jobservice:`, JOBSERVICE_QUEUE_PREFIX: options.redisPrefix } : {}),
+            ...options.env,
+          },
+        }),
+      );
+      services.push(
+        await launch({
           name: 'proxy',
           entry: join(options.rootDir, 'services/proxy/dist/main.js'),
           readyUrl: `${plainUrl}/readyz`,
@@ -141,6 +193,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     url: suite ? publicUrl : undefined,
     adminPassword,
     services,
+    restart: async (name, how = {}) => {
+      const index = services.findIndex((service) => service.name === name);
+      const spec = started.get(name);
+      if (index < 0 || !spec) throw new Error(`no service ${name} in this stack`);
+      await (how.kill ? services[index]!.kill() : services[index]!.stop());
+      if (how.downMs) await new Promise((resolve) => setTimeout(resolve, how.downMs));
+      services[index] = await startServiceProcess(spec);
+    },
     stop: async () => {
       for (const service of [...services].reverse()) await service.stop();
     },

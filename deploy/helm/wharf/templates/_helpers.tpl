@@ -84,6 +84,41 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "wharf.registryURL" -}}
 {{- printf "http://%s:%v" (include "wharf.componentName" (dict "root" . "component" "registry-facade")) .Values.registryFacade.service.port }}
 {{- end }}
+{{- define "wharf.adapterURL" -}}
+{{- printf "http://%s:%v" (include "wharf.componentName" (dict "root" . "component" "adapter")) .Values.adapter.service.port }}
+{{- end }}
+{{- define "wharf.jobserviceURL" -}}
+{{- printf "http://%s:%v" (include "wharf.componentName" (dict "root" . "component" "jobservice")) .Values.jobservice.service.port }}
+{{- end }}
+
+{{/*
+Environment of AMQP_URL (jobservice's RabbitMQ), as wharf.redisEnv does for Redis: a whole
+URL from the Secret, or one built from host/port/vhost/user with the password from a Secret.
+*/}}
+{{- define "wharf.amqpEnv" -}}
+{{- $mq := .Values.rabbitmq }}
+{{- if $mq.url }}
+- name: AMQP_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "wharf.fullname" . }}
+      key: rabbitmq-url
+{{- else }}
+{{- $where := printf "%s:%v/%s" (required "rabbitmq.host is required (or rabbitmq.url)" $mq.host) $mq.port (urlquery $mq.vhost) }}
+{{- if or $mq.password $mq.existingSecret }}
+- name: WHARF_RABBITMQ_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "wharf.fullname" .) $mq.existingSecret }}
+      key: {{ ternary (default "password" $mq.existingSecretPasswordKey) "rabbitmq-password" (ne $mq.existingSecret "") }}
+- name: AMQP_URL
+  value: {{ printf "amqp://%s:$(WHARF_RABBITMQ_PASSWORD)@%s" $mq.user $where | quote }}
+{{- else }}
+- name: AMQP_URL
+  value: {{ printf "amqp://%s@%s" $mq.user $where | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 
 {{/*
 Environment of DATABASE_URL. A password from a Secret is an env var of its own that
