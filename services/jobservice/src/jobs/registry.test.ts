@@ -5,8 +5,8 @@ import { createJobTypes } from './registry.js';
 const types = createJobTypes({ adapterUrl: 'http://adapter', registryUrl: 'http://registry', secret: 's' });
 
 describe('job type registry', () => {
-  it('registers REPLICATION, GARBAGE_COLLECTION and DEMO with Harbor\'s limits', () => {
-    expect([...types.keys()].sort()).toEqual(['DEMO', 'GARBAGE_COLLECTION', 'REPLICATION']);
+  it('registers REPLICATION, GARBAGE_COLLECTION, SCHEDULER and DEMO with Harbor\'s limits', () => {
+    expect([...types.keys()].sort()).toEqual(['DEMO', 'GARBAGE_COLLECTION', 'REPLICATION', 'SCHEDULER']);
     expect(types.get('REPLICATION')).toMatchObject({ maxFails: 3 });
     expect(types.get('REPLICATION')!.shouldRetry(new Error('x'))).toBe(true);
     expect(types.get('GARBAGE_COLLECTION')).toMatchObject({ maxFails: 1, concurrency: 1 });

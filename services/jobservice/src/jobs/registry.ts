@@ -2,6 +2,7 @@ import { createDemoJob } from './demo.job.js';
 import { createGcJob } from './gc.job.js';
 import type { JobType } from './job.js';
 import { createReplicationJob } from './replication.job.js';
+import { createSchedulerJob } from './scheduler.job.js';
 
 export interface JobTypeDeps {
   adapterUrl: string;
@@ -16,6 +17,7 @@ export function createJobTypes(deps: JobTypeDeps): JobTypes {
   return new Map<string, JobType>([
     ['REPLICATION', createReplicationJob(deps)],
     ['GARBAGE_COLLECTION', createGcJob(deps)],
+    ['SCHEDULER', createSchedulerJob()],
     ['DEMO', createDemoJob()],
   ]);
 }
