@@ -3,5 +3,5 @@ export { errorMiddleware, notFound, type ErrorMapper, type ErrorMiddlewareOption
 export { validate } from './validate.js';
 export { healthRoutes, type ReadinessCheck, type HealthOptions } from './health.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
-export { listen, onShutdownSignal, type ListenOptions, type RunningServer } from './server.js';
+export { listen, onShutdownSignal, runService, type ListenOptions, type RunnableService, type RunningServer } from './server.js';
 export { pipeFileRange } from './file-range.js';

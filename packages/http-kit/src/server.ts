@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
+import { ConfigError } from '@wharf/config';
 import type { Logger } from '@wharf/logging';
 
 export interface ListenOptions {
@@ -97,4 +98,50 @@ export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>, 
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+}
+
+/** What `runService` starts: a service's composition root, built from its configuration. */
+export interface RunnableService {
+  logger: Logger;
+  start(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * A service's `main`: loads its configuration (a bad setting exits with status 2, naming
+ * it, before anything is opened), builds and starts the service, and on SIGTERM/SIGINT
+ * closes it within its shutdown timeout plus `marginMs`. A failure to start exits 1.
+ */
+export function runService<C extends { shutdownTimeoutMs: number }>(options: {
+  name: string;
+  loadConfig: () => C;
+  create: (config: C) => RunnableService | Promise<RunnableService>;
+  marginMs?: number;
+}): void {
+  const main = async (): Promise<void> => {
+    let config: C;
+    try {
+      config = options.loadConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${options.name}: ${error.message}\n`);
+        process.exit(2);
+      }
+      throw error;
+    }
+    const service = await options.create(config);
+    await service.start();
+    onShutdownSignal(
+      service.logger,
+      async () => {
+        await service.close();
+        service.logger.info('service stopped', { service: options.name });
+      },
+      config.shutdownTimeoutMs + (options.marginMs ?? 5000),
+    );
+  };
+  main().catch((error: unknown) => {
+    process.stderr.write(`${options.name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
 }

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '@wharf/config';
-import { listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { loadConfig } from '@wharf/config';
+import { listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import type { Express } from 'express';
 import { createApp } from './app.js';
@@ -36,32 +36,6 @@ export function createAdapterServer(config: Config, options: { logger?: Logger }
   };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(configSchema, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`adapter: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const server = createAdapterServer(config);
-  await server.start();
-  onShutdownSignal(
-    server.logger,
-    async () => {
-      await server.close();
-      server.logger.info('adapter stopped');
-    },
-    config.shutdownTimeoutMs + 5000,
-  );
-}
-
 if (import.meta.main) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`adapter failed to start: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  runService({ name: 'adapter', loadConfig: () => loadConfig(configSchema, process.env), create: createAdapterServer });
 }

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import { signingKeyFromPem } from '@wharf/auth-token';
-import { ConfigError, loadConfig } from '@wharf/config';
+import { loadConfig } from '@wharf/config';
 import { createPool, migrate, pingPool } from '@wharf/db';
-import { createMetrics, listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { createMetrics, listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp } from './app.js';
 import { ArtifactSyncService } from './artifacts/artifact-sync.service.js';
@@ -273,32 +273,6 @@ function ensureKeyFile(path: string, logger: Logger): void {
   }
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(configSchema, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`core: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const core = await createCore(config);
-  await core.start();
-  onShutdownSignal(
-    core.logger,
-    async () => {
-      await core.close();
-      core.logger.info('core stopped');
-    },
-    config.shutdownTimeoutMs + 5000,
-  );
-}
-
 if (import.meta.main) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`core failed to start: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  runService({ name: 'core', loadConfig: () => loadConfig(configSchema, process.env), create: createCore });
 }

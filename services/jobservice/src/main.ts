@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { ConfigError, loadConfig } from '@wharf/config';
-import { listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { loadConfig } from '@wharf/config';
+import { listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { Redis } from 'ioredis';
 import type { Express } from 'express';
@@ -128,32 +128,6 @@ export async function createJobservice(config: Config, options: { logger?: Logge
   };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(configSchema, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`jobservice: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const jobservice = await createJobservice(config);
-  await jobservice.start();
-  onShutdownSignal(
-    jobservice.logger,
-    async () => {
-      await jobservice.close();
-      jobservice.logger.info('jobservice stopped');
-    },
-    config.shutdownTimeoutMs + 10_000,
-  );
-}
-
 if (import.meta.main) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`jobservice failed to start: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  runService({ name: 'jobservice', loadConfig: () => loadConfig(configSchema, process.env), create: createJobservice, marginMs: 10000 });
 }

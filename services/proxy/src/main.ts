@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
-import { ConfigError, loadConfig } from '@wharf/config';
-import { listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { loadConfig } from '@wharf/config';
+import { listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp, createRedirectApp } from './app.js';
 import { configSchema, type Config } from './config.js';
@@ -60,32 +60,6 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
   };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(configSchema, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`proxy: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const proxy = await createProxy(config);
-  await proxy.start();
-  onShutdownSignal(
-    proxy.logger,
-    async () => {
-      await proxy.close();
-      proxy.logger.info('proxy stopped');
-    },
-    config.shutdownTimeoutMs + 5000,
-  );
-}
-
 if (import.meta.main) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`proxy failed to start: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  runService({ name: 'proxy', loadConfig: () => loadConfig(configSchema, process.env), create: createProxy });
 }

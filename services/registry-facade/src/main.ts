@@ -4,9 +4,9 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '@wharf/auth-token';
-import { ConfigError, loadConfig } from '@wharf/config';
+import { loadConfig } from '@wharf/config';
 import { createPool, migrate, pingPool } from '@wharf/db';
-import { createMetrics, listen, onShutdownSignal, type RunningServer } from '@wharf/http-kit';
+import { createMetrics, listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import type { Express } from 'express';
 import { createApp, routeLabel } from './app.js';
@@ -163,32 +163,6 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
   };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(configSchema, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`registry-facade: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const registry = await createRegistry(config);
-  await registry.start();
-  onShutdownSignal(
-    registry.logger,
-    async () => {
-      await registry.close();
-      registry.logger.info('registry-facade stopped');
-    },
-    config.shutdownTimeoutMs + 5000,
-  );
-}
-
 if (import.meta.main) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`registry-facade failed to start: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  runService({ name: 'registry-facade', loadConfig: () => loadConfig(configSchema, process.env), create: createRegistry });
 }
