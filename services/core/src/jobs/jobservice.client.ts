@@ -1,6 +1,7 @@
 import type { Secret } from '@wharf/config';
-import { harborSecretHeader, JobStatsEnvelopeV1, type JobRequestV1, type JobStatsV1 } from '@wharf/contracts';
+import { JobStatsEnvelopeV1, type JobRequestV1, type JobStatsV1 } from '@wharf/contracts';
 import { ApiError, parseEnvelope, type ErrorCode } from '@wharf/errors';
+import { readBody, ServiceClient, ServiceUnavailableError, type RetryPolicy } from '@wharf/http-client';
 
 /** A job as core launches it: jobservice's launch request (`{"job": …}`) content. */
 export type JobLaunch = JobRequestV1['job'];
@@ -35,19 +36,8 @@ export interface HttpJobServiceClientDeps {
   fetch?: typeof fetch;
 }
 
-type Idempotence = 'idempotent' | 'submit';
-
 /** jobservice's error statuses without our envelope (Harbor's own `{code, message, details}` body). */
 const STATUS_CODES: Readonly<Record<number, ErrorCode>> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 409: 'CONFLICT', 422: 'UNPROCESSABLE_ENTITY', 501: 'UNSUPPORTED' };
-
-/** True when the connection was refused: nothing reached jobservice, so even a submit may be sent again. */
-export function isConnectionRefused(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: unknown; errors?: unknown } } | undefined)?.cause;
-  if (!cause) return false;
-  if (cause.code === 'ECONNREFUSED') return true;
-  const errors = cause.errors;
-  return Array.isArray(errors) && errors.length > 0 && errors.every((e) => (e as { code?: unknown }).code === 'ECONNREFUSED');
-}
 
 /** Turns one of jobservice's error answers into an ApiError. */
 export function jobServiceError(status: number, body: unknown): ApiError {
@@ -71,18 +61,14 @@ export function jobServiceError(status: number, body: unknown): ApiError {
  * it would launch the job twice).
  */
 export class HttpJobServiceClient implements JobServiceClient {
-  readonly #deps: HttpJobServiceClientDeps;
-  readonly #fetch: typeof fetch;
-  readonly #baseUrl: string;
+  readonly #client: ServiceClient;
 
   constructor(deps: HttpJobServiceClientDeps) {
-    this.#deps = deps;
-    this.#fetch = deps.fetch ?? fetch;
-    this.#baseUrl = deps.baseUrl.replace(/\/+$/, '');
+    this.#client = new ServiceClient({ service: 'jobservice', ...deps });
   }
 
   async submit(job: JobLaunch): Promise<JobStatsV1> {
-    const response = await this.#call('submit', 'POST', '/api/v1/jobs', { job });
+    const response = await this.#call('refused-only', 'POST', '/api/v1/jobs', { job });
     if (response.status !== 202 && response.status !== 200 && response.status !== 201) throw await this.#error(response);
     return this.#stats(response);
   }
@@ -108,34 +94,13 @@ export class HttpJobServiceClient implements JobServiceClient {
     return response.text();
   }
 
-  async #call(idempotence: Idempotence, method: string, path: string, body?: unknown): Promise<Response> {
-    const attempts = Math.max(1, this.#deps.attempts ?? 3);
-    const backoffMs = this.#deps.backoffMs ?? 200;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      try {
-        const response = await this.#fetch(`${this.#baseUrl}${path}`, {
-          method,
-          headers: {
-            Authorization: harborSecretHeader(this.#deps.secret.reveal()),
-            Accept: 'application/json',
-            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.#deps.timeoutMs),
-        });
-        if (response.status < 500 || response.status === 501 || idempotence === 'submit' || attempt === attempts) return response;
-        await response.body?.cancel();
-        lastError = new Error(`jobservice answered ${response.status}`);
-      } catch (error) {
-        lastError = error;
-        const retriable = idempotence === 'idempotent' || isConnectionRefused(error);
-        if (!retriable || attempt === attempts) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+  async #call(retry: RetryPolicy, method: string, path: string, body?: unknown): Promise<Response> {
+    try {
+      return await this.#client.request(method, path, { body, retry });
+    } catch (error) {
+      if (error instanceof ServiceUnavailableError) throw new ApiError('UNAVAILABLE', { message: error.message, cause: error.cause });
+      throw error;
     }
-    const reason = lastError instanceof Error ? (lastError.name === 'TimeoutError' ? `no answer within ${this.#deps.timeoutMs} ms` : lastError.message) : String(lastError);
-    throw new ApiError('UNAVAILABLE', { message: `jobservice cannot be reached: ${reason}`, cause: lastError });
   }
 
   async #stats(response: Response): Promise<JobStatsV1> {
@@ -148,14 +113,8 @@ export class HttpJobServiceClient implements JobServiceClient {
   }
 
   async #error(response: Response): Promise<ApiError> {
-    const text = await response.text().catch(() => '');
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // a text body (jobservice's 401 is plain text)
-    }
-    return jobServiceError(response.status, body);
+    // jobservice's 401 is plain text; its other errors are JSON.
+    return jobServiceError(response.status, await readBody(response));
   }
 
   async #discard<T>(response: Response, value: T): Promise<T> {

@@ -1,8 +1,7 @@
 import type { Secret } from '@wharf/config';
-import { harborSecretHeader } from '@wharf/contracts';
 import { ApiError, parseEnvelope } from '@wharf/errors';
+import { readBody, ServiceClient, ServiceUnavailableError } from '@wharf/http-client';
 import { z } from 'zod';
-import { isConnectionRefused } from '../jobs/jobservice.client.js';
 import {
   adapterDescriptorSchema,
   healthSchema,
@@ -47,14 +46,10 @@ export interface HttpAdapterClientDeps {
 
 /** The adapter over fetch: a timeout on every call and retries with backoff on network errors and 5xx (every call is idempotent: reads, and a prepare that creates what is missing). */
 export class HttpAdapterClient implements AdapterClient {
-  readonly #deps: HttpAdapterClientDeps;
-  readonly #fetch: typeof fetch;
-  readonly #baseUrl: string;
+  readonly #client: ServiceClient;
 
   constructor(deps: HttpAdapterClientDeps) {
-    this.#deps = deps;
-    this.#fetch = deps.fetch ?? fetch;
-    this.#baseUrl = deps.baseUrl.replace(/\/+$/, '');
+    this.#client = new ServiceClient({ service: 'the adapter service', ...deps });
   }
 
   async adapters(): Promise<AdapterDescriptor[]> {
@@ -91,43 +86,18 @@ export class HttpAdapterClient implements AdapterClient {
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<Response> {
-    const attempts = Math.max(1, this.#deps.attempts ?? 3);
-    const backoffMs = this.#deps.backoffMs ?? 200;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      try {
-        const response = await this.#fetch(`${this.#baseUrl}${path}`, {
-          method,
-          headers: {
-            Authorization: harborSecretHeader(this.#deps.secret.reveal()),
-            Accept: 'application/json',
-            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.#deps.timeoutMs),
-        });
-        if (response.status < 500 || response.status === 501 || attempt === attempts) return response;
-        await response.body?.cancel();
-        lastError = new Error(`the adapter service answered ${response.status}`);
-      } catch (error) {
-        lastError = error;
-        // A timeout may mean a large registry: asking again would only wait as long again.
-        if (attempt === attempts || ((error as Error).name === 'TimeoutError' && !isConnectionRefused(error))) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+    try {
+      // Every call of this API is safe to repeat; a timeout may mean a large registry, and
+      // asking again would only wait as long again.
+      return await this.#client.request(method, path, { body, retry: 'no-timeout-retry' });
+    } catch (error) {
+      if (error instanceof ServiceUnavailableError) throw new ApiError('UNAVAILABLE', { message: error.message, cause: error.cause });
+      throw error;
     }
-    const reason = lastError instanceof Error ? (lastError.name === 'TimeoutError' ? `no answer within ${this.#deps.timeoutMs} ms` : lastError.message) : String(lastError);
-    throw new ApiError('UNAVAILABLE', { message: `the adapter service cannot be reached: ${reason}`, cause: lastError });
   }
 
   async #error(response: Response): Promise<ApiError> {
-    const text = await response.text().catch(() => '');
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // a text body
-    }
+    const body = await readBody(response);
     if (response.status === 401 || response.status === 403) {
       return new ApiError('UNAVAILABLE', { message: 'the adapter service refused the suite secret', detail: { upstream_status: response.status } });
     }
