@@ -130,7 +130,7 @@ export class RegistryHttp {
   async #authorization(auth: AuthState, scopes: readonly string[], signal: AbortSignal | undefined, fresh: boolean): Promise<string | undefined> {
     const credential = this.#credential;
     if (auth.scheme === 'none') return undefined;
-    if (auth.scheme === 'basic') return credential?.access_key ? basicOf(credential) : undefined;
+    if (auth.scheme === 'basic') return credentialOf(credential);
     const key = [...scopes].sort().join(' ');
     const cached = this.#tokens.get(key);
     if (cached && !fresh && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
@@ -138,7 +138,9 @@ export class RegistryHttp {
     if (auth.service) url.searchParams.set('service', auth.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (credential?.access_key) headers.Authorization = basicOf(credential);
+    // Wharf's realm is its external URL (the proxy), not the internal URL the adapter calls.
+    const own = credentialOf(credential);
+    if (own) headers.Authorization = own;
     const answer = await this.#raw(url.toString(), { method: 'GET', headers, signal, timeoutMs: this.#requestTimeoutMs });
     const text = await answer.body.text();
     if (answer.status !== 200) {
@@ -228,8 +230,15 @@ function stateOf(header: string | string[] | undefined): AuthState {
   return { scheme: 'basic' };
 }
 
-function basicOf(credential: RegistryCredential): string {
-  return `Basic ${Buffer.from(`${credential.access_key ?? ''}:${credential.access_secret ?? ''}`).toString('base64')}`;
+/**
+ * The Authorization a credential sends to a Basic challenge or a token realm: Harbor's
+ * `secret` type (the local Wharf, reached with the suite secret) as `Harbor-Secret`, which
+ * core's token service accepts; a key and secret as Basic; nothing without a key.
+ */
+function credentialOf(credential: RegistryCredential | undefined): string | undefined {
+  if (credential?.type === 'secret') return credential.access_secret ? `Harbor-Secret ${credential.access_secret}` : undefined;
+  if (!credential?.access_key) return undefined;
+  return `Basic ${Buffer.from(`${credential.access_key}:${credential.access_secret ?? ''}`).toString('base64')}`;
 }
 
 function isResendable(body: SendOptions['body']): boolean {

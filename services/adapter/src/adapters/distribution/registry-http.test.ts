@@ -1,0 +1,52 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RegistryCredential } from '../registry-adapter.js';
+import { RegistryHttp } from './registry-http.js';
+
+/** A registry that challenges for a Bearer token from its own /token, recording what the token request carried. */
+async function bearerRegistry(): Promise<{ server: Server; url: string; tokenAuth: (string | undefined)[] }> {
+  const tokenAuth: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    const { port } = server.address() as AddressInfo;
+    if (req.url?.startsWith('/token')) {
+      tokenAuth.push(req.headers.authorization);
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: 'issued', expires_in: 300 }));
+      return;
+    }
+    if (req.headers.authorization !== 'Bearer issued') {
+      res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="registry"` }).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tokenAuth };
+}
+
+describe('RegistryHttp credentials at the token realm', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  const tokenAuthFor = async (credential: RegistryCredential | undefined) => {
+    const registry = await bearerRegistry();
+    server = registry.server;
+    const http = new RegistryHttp({ baseUrl: registry.url, credential, requestTimeoutMs: 5000, idleTimeoutMs: 5000 });
+    const answer = await http.send({ path: '/v2/a/b/tags/list', scopes: ['repository:a/b:pull'], expect: [200] });
+    await answer.body.dump();
+    await http.close();
+    return registry.tokenAuth;
+  };
+
+  it('sends Basic for a key and secret', async () => {
+    expect(await tokenAuthFor({ type: 'basic', access_key: 'u', access_secret: 'p' })).toEqual([`Basic ${Buffer.from('u:p').toString('base64')}`]);
+  });
+
+  it("sends Harbor's secret credential (the local Wharf, no key) as Harbor-Secret", async () => {
+    expect(await tokenAuthFor({ type: 'secret', access_key: '', access_secret: 'suite-secret' })).toEqual(['Harbor-Secret suite-secret']);
+  });
+
+  it('asks anonymously without a credential', async () => {
+    expect(await tokenAuthFor(undefined)).toEqual([undefined]);
+  });
+});

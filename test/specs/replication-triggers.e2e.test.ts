@@ -1,0 +1,125 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestImage } from '@wharf/testing';
+import { createProject, requireCommands } from '../src/harbor-checks.js';
+import {
+  createPolicy,
+  createRegistryEndpoint,
+  digestAt,
+  executionsOf,
+  expectSecretsHidden,
+  finished,
+  pushToWharf,
+  startDistribution,
+  taskLogs,
+  until,
+  type Distribution,
+  type ExecutionView,
+} from '../src/replication.js';
+import { startSuite, type Suite } from '../src/suite.js';
+import { createTempDir, type TempDir } from '../src/temp-dir.js';
+
+/**
+ * What starts a replication besides a user: a push or a delete in Wharf (event_based) and
+ * a schedule (a jobservice periodic SCHEDULER job whose fires core turns into runs).
+ */
+describe('replication triggers', () => {
+  let dir: TempDir;
+  let suite: Suite;
+  let dist: Distribution;
+  let registryId: number;
+
+  beforeAll(async () => {
+    requireCommands({ 'docker-registry': 'docker-registry' });
+    dir = await createTempDir('replication-triggers');
+    await mkdir(join(dir.path, 'dist'));
+    [suite, dist] = await Promise.all([startSuite('replication-triggers'), startDistribution(join(dir.path, 'dist'), { kind: 'basic' })]);
+    registryId = await createRegistryEndpoint(suite.admin, 'distribution', dist);
+  });
+
+  afterAll(async () => {
+    try {
+      await suite?.stop();
+      await dist?.stop();
+    } finally {
+      await dir?.remove();
+    }
+  });
+
+  it('event_based: a push to Wharf is at the destination within seconds; deleting the artifact in Wharf deletes it there', async () => {
+    await createProject(suite.admin, 'evt', 'private');
+    const policyId = await createPolicy(suite.admin, {
+      name: 'on-push',
+      dest_registry: { id: registryId },
+      filters: [{ type: 'name', value: 'evt/**' }],
+      trigger: { type: 'event_based' },
+      replicate_deletion: true,
+      override: true,
+    });
+    const image = createTestImage({ layers: 2 });
+    const pushedAt = Date.now();
+    await pushToWharf(suite, 'evt/app', image, ['v1', 'v2']);
+    await until('v1 and v2 at the destination', async () => [await digestAt(dist, 'evt/app', 'v1'), await digestAt(dist, 'evt/app', 'v2')], (d) => d.every((x) => x === image.manifest.digest), 15_000, 200);
+    const seconds = (Date.now() - pushedAt) / 1000;
+    expect(seconds).toBeLessThan(15);
+
+    const runs = await until('event executions done', () => executionsOf(suite.admin, policyId), (list) => list.length > 0 && list.every((e) => e.status !== 'InProgress'), 15_000);
+    expect(runs.every((e) => e.trigger === 'event_based')).toBe(true);
+    expect(runs.every((e) => e.status === 'Succeed'), JSON.stringify(runs)).toBe(true);
+
+    // A push outside the policy's filter replicates nothing.
+    await createProject(suite.admin, 'quiet', 'private');
+    await pushToWharf(suite, 'quiet/app', createTestImage(), ['v1']);
+
+    const deleted = await suite.admin.delete(`/projects/evt/repositories/app/artifacts/${image.manifest.digest}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    await until('the manifest gone from the destination', () => digestAt(dist, 'evt/app', image.manifest.digest), (d) => d === undefined, 15_000, 200);
+    expect(await digestAt(dist, 'evt/app', 'v1')).toBeUndefined();
+    expect(await digestAt(dist, 'evt/app', 'v2')).toBeUndefined();
+    const all = await until('deletion execution done', () => executionsOf(suite.admin, policyId), (list) => list.length > runs.length && list.every((e) => e.status !== 'InProgress'), 15_000);
+    const deletion = all.filter((e) => !runs.some((r) => r.id === e.id));
+    expect(deletion.map((e) => [e.trigger, e.status])).toEqual(deletion.map(() => ['event_based', 'Succeed']));
+    expect(await digestAt(dist, 'quiet/app', 'v1')).toBeUndefined();
+  });
+
+  it('scheduled: Harbor refuses a cron firing every minute with "*" minutes; "0 */1 * * * *" runs once per tick', async () => {
+    await createProject(suite.admin, 'sched', 'private');
+    const image = createTestImage();
+    await pushToWharf(suite, 'sched/app', image, ['v1']);
+    const body = { name: 'every-minute', dest_registry: { id: registryId }, filters: [{ type: 'name', value: 'sched/**' }], override: true };
+
+    // Harbor's rule: seconds must be 0 and minutes must not be "*".
+    for (const cron of ['*/5 * * * * *', '0 * * * * *']) {
+      const refused = await suite.admin.post('/replication/policies', { ...body, enabled: true, trigger: { type: 'scheduled', trigger_settings: { cron } } });
+      expect(refused.status, `${cron}: ${refused.text}`).toBe(400);
+    }
+    const policyId = await createPolicy(suite.admin, { ...body, trigger: { type: 'scheduled', trigger_settings: { cron: '0 */1 * * * *' } } });
+    try {
+      // The next minute boundary, then the one after: one execution each.
+      const first = await until('the first scheduled execution', () => executionsOf(suite.admin, policyId), (list) => list.length >= 1, 75_000, 500);
+      const run = await finished(suite.admin, first.at(-1)!.id);
+      expect(run.status, (await taskLogs(suite.admin, run.id)).join('\n')).toBe('Succeed');
+      expect(await digestAt(dist, 'sched/app', 'v1')).toBe(image.manifest.digest);
+
+      await until('the second scheduled execution', () => executionsOf(suite.admin, policyId), (list) => list.length >= 2, 65_000, 500);
+      // Let any duplicate fire of either tick show up.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      const runs: ExecutionView[] = await executionsOf(suite.admin, policyId);
+      expect(runs.every((e) => e.trigger === 'scheduled'), JSON.stringify(runs)).toBe(true);
+      const minutes = runs.map((e) => new Date(e.start_time!).toISOString().slice(0, 16));
+      expect(new Set(minutes).size, `one execution per tick: ${minutes.join(', ')}`).toBe(runs.length);
+      expect(runs.length).toBe(2);
+      // Nothing new to copy at the second tick: it succeeds as well.
+      const second = await finished(suite.admin, runs.map((e) => e.id).sort((a, b) => b - a)[0]!);
+      expect(second.status).toBe('Succeed');
+    } finally {
+      const removed = await suite.admin.delete(`/replication/policies/${policyId}`);
+      expect(removed.status, removed.text).toBe(200);
+    }
+  });
+
+  it('the registry password shows in no answer, no service log and no task log', async () => {
+    await expectSecretsHidden(suite, [dist.password!]);
+  });
+});
