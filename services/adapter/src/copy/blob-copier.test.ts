@@ -166,4 +166,25 @@ describe('BlobCopier resume', () => {
     expect(source.offsets[1]).toBeGreaterThanOrEqual(64_000);
     expect(destination.blobs.get(digest)?.equals(blob)).toBe(true);
   });
+
+  it('copies a blob once when two copies want it in the same registry at once: the second waits and finds it', async () => {
+    const { destination, source, copier, ctx } = setup();
+    const other = { ...ctx, destination: { ...ctx.destination, repository: 'c' } };
+    const outcomes = await Promise.all([copier.copy(descriptor, ctx), copier.copy(descriptor, other)]);
+    expect(outcomes.sort()).toEqual(['copied', 'existing']);
+    expect(source.offsets).toEqual([0]);
+    expect(destination.calls.filter((c) => c === 'start')).toHaveLength(1);
+    expect(copier.busy('http://dst', digest)).toBe(false);
+  });
+
+  it('lets a copy waiting for another one of the same blob be aborted', async () => {
+    const { copier, ctx } = setup();
+    const controller = new AbortController();
+    const first = copier.copy(descriptor, ctx);
+    expect(copier.busy('http://dst', digest)).toBe(true);
+    const waiting = copier.copy(descriptor, { ...ctx, destination: { ...ctx.destination, repository: 'c' }, signal: controller.signal });
+    controller.abort(new Error('stopped'));
+    await expect(waiting).rejects.toThrow('copy aborted');
+    expect(await first).toBe('copied');
+  });
 });

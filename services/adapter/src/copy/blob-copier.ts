@@ -56,12 +56,40 @@ function mounterOf(adapter: RegistryAdapter & ArtifactSink): (RegistryAdapter & 
  */
 export class BlobCopier {
   readonly #deps: BlobCopierDeps;
+  /**
+   * Blobs being copied into a registry right now (by registry and digest), across every
+   * copy this process runs: a second copy of the same blob into the same registry (another
+   * repository, another task) waits for the first and then finds or mounts it instead of
+   * streaming the same bytes again. Images sharing base layers, replicated as concurrent
+   * tasks, would otherwise each pull and push every base layer.
+   */
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(deps: BlobCopierDeps) {
     this.#deps = deps;
   }
 
+  /** Whether this blob is being copied into that registry by some copy right now. */
+  busy(registryKey: string, digest: string): boolean {
+    return this.#inFlight.has(`${registryKey} ${digest}`);
+  }
+
   async copy(blob: Descriptor, ctx: BlobCopyContext): Promise<BlobOutcome> {
+    const key = `${ctx.destination.registryKey} ${blob.digest}`;
+    for (let pending = this.#inFlight.get(key); pending; pending = this.#inFlight.get(key)) {
+      await untilSettledOrAborted(pending, ctx.signal);
+    }
+    let release!: () => void;
+    this.#inFlight.set(key, new Promise<void>((resolve) => (release = resolve)));
+    try {
+      return await this.#copy(blob, ctx);
+    } finally {
+      this.#inFlight.delete(key);
+      release();
+    }
+  }
+
+  async #copy(blob: Descriptor, ctx: BlobCopyContext): Promise<BlobOutcome> {
     const { policy } = this.#deps;
     const { destination } = ctx;
     for (let attempt = 0; ; attempt++) {
@@ -158,6 +186,21 @@ export class BlobCopier {
       throw error;
     }
     this.#deps.sessions.delete(key);
+  }
+}
+
+/** Resolves when `pending` settles; throws CopyAbortedError when `signal` aborts first. */
+async function untilSettledOrAborted(pending: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new CopyAbortedError(signal.reason);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new CopyAbortedError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([pending, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
   }
 }
 

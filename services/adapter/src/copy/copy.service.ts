@@ -175,7 +175,9 @@ export class CopyService {
     }
     const foreign = parseForeignCount(node);
     ctx.result.blobs.foreign += foreign;
-    await runLimited(node.blobs, this.#deps.blobConcurrency, ctx.copyBlob);
+    // Blobs another copy is moving into this registry right now last: by then they can be mounted.
+    const busy = (blob: Descriptor) => this.#blobs.busy(ctx.destination.registryKey, blob.digest);
+    await runLimited(node.blobs, this.#deps.blobConcurrency, ctx.copyBlob, busy);
   }
 }
 
@@ -185,13 +187,17 @@ function parseForeignCount(node: ManifestNode): number {
   return manifest.kind === 'image' ? manifest.layers.length + 1 - node.blobs.length : 0;
 }
 
-/** Runs `work` on every item, `limit` at a time; the first failure stops new work and is thrown. */
-async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+/**
+ * Runs `work` on every item, `limit` at a time, each worker taking the first item left that
+ * is not `deferred` (else the first left); the first failure stops new work and is thrown.
+ */
+async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, deferred: (item: T) => boolean = () => false): Promise<void> {
+  const left = [...items];
   let failed = false;
   const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
+    while (!failed && left.length > 0) {
+      const index = Math.max(0, left.findIndex((candidate) => !deferred(candidate)));
+      const item = left.splice(index, 1)[0]!;
       try {
         await work(item);
       } catch (error) {
