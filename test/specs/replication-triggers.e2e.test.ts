@@ -7,6 +7,7 @@ import {
   createPolicy,
   createRegistryEndpoint,
   digestAt,
+  distributionTags,
   executionsOf,
   expectSecretsHidden,
   finished,
@@ -81,6 +82,34 @@ describe('replication triggers', () => {
     const deletion = all.filter((e) => !runs.some((r) => r.id === e.id));
     expect(deletion.map((e) => [e.trigger, e.status])).toEqual(deletion.map(() => ['event_based', 'Succeed']));
     expect(await digestAt(dist, 'quiet/app', 'v1')).toBeUndefined();
+  });
+
+  it('event_based tag deletion to docker-registry (which cannot delete tags): the run fails at once with a clear message, the artifact stays', async () => {
+    await createProject(suite.admin, 'evtag', 'private');
+    const policyId = await createPolicy(suite.admin, {
+      name: 'on-tag-delete',
+      dest_registry: { id: registryId },
+      filters: [{ type: 'name', value: 'evtag/**' }],
+      trigger: { type: 'event_based' },
+      replicate_deletion: true,
+    });
+    const image = createTestImage();
+    await pushToWharf(suite, 'evtag/app', image, ['keep', 'drop']);
+    await until('both tags at the destination', async () => [await digestAt(dist, 'evtag/app', 'keep'), await digestAt(dist, 'evtag/app', 'drop')], (d) => d.every((x) => x === image.manifest.digest), 15_000, 200);
+    const copies = await until('copies done', () => executionsOf(suite.admin, policyId), (list) => list.length > 0 && list.every((e) => e.status !== 'InProgress'), 15_000);
+
+    const untagged = await suite.admin.delete('/projects/evtag/repositories/app/artifacts/keep/tags/drop');
+    expect(untagged.status, untagged.text).toBe(200);
+    const all = await until('the tag deletion run done', () => executionsOf(suite.admin, policyId), (list) => list.length > copies.length && list.every((e) => e.status !== 'InProgress'), 15_000);
+    const [deletion, ...more] = all.filter((e) => !copies.some((c) => c.id === e.id));
+    expect(more).toEqual([]);
+    // As Harbor's native adapter ("the tag deletion isn't supported"): the task fails, once, saying why.
+    expect(deletion).toMatchObject({ trigger: 'event_based', status: 'Failed', total: 1, failed: 1 });
+    const [log] = await taskLogs(suite.admin, deletion!.id);
+    expect(log).toContain('deleting the tag evtag/app:drop is not supported by this docker-registry registry');
+    expect(log!.split('\n').filter((line) => line.includes('job run started'))).toHaveLength(1);
+    expect(await digestAt(dist, 'evtag/app', 'keep')).toBe(image.manifest.digest);
+    expect(await distributionTags(dist, 'evtag/app')).toEqual(['drop', 'keep']);
   });
 
   it('scheduled: Harbor refuses a cron firing every minute with "*" minutes; "0 */1 * * * *" runs once per tick', async () => {

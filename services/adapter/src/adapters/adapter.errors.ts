@@ -67,3 +67,15 @@ export class RegistryProtocolError extends Error {
     this.name = 'RegistryProtocolError';
   }
 }
+
+/** The registry refuses an operation it does not implement (distribution 2.x deleting a manifest by tag); retrying will not help. */
+export class OperationUnsupportedError extends Error {
+  readonly type: string;
+  readonly operation: string;
+  constructor(type: string, operation: string, cause?: unknown) {
+    super(`${operation} is not supported by this ${type} registry`, { cause });
+    this.name = 'OperationUnsupportedError';
+    this.type = type;
+    this.operation = operation;
+  }
+}

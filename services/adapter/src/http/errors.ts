@@ -1,6 +1,6 @@
 import { ApiError } from '@wharf/errors';
 import { ManifestInvalidError } from '@wharf/oci';
-import { CapabilityMissingError, RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError, UnknownAdapterTypeError } from '../adapters/adapter.errors.js';
+import { CapabilityMissingError, OperationUnsupportedError, RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError, UnknownAdapterTypeError } from '../adapters/adapter.errors.js';
 import { CopyAbortedError, IncompleteUploadError, UnsupportedManifestError } from '../copy/copy.errors.js';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
@@ -25,6 +25,7 @@ const table = [
         ? new ApiError('FORBIDDEN', { message: e.message, detail: { status: e.status, path: e.path, code: e.code } })
         : new ApiError('UNAVAILABLE', { message: e.message, detail: { status: e.status, path: e.path, code: e.code } }),
   ),
+  entry(OperationUnsupportedError, (e) => new ApiError('UNPROCESSABLE_ENTITY', { message: e.message, detail: { type: e.type } })),
   entry(RegistryUnreachableError, (e) => new ApiError('UNAVAILABLE', { message: e.message, detail: { url: e.url } })),
   entry(RegistryProtocolError, (e) => new ApiError('UNAVAILABLE', { message: e.message })),
   entry(IncompleteUploadError, (e) => new ApiError('UNAVAILABLE', { message: e.message })),

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mapAdapterError } from '../../http/errors.js';
+import { OperationUnsupportedError } from '../adapter.errors.js';
+import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapter.js';
 import type { RegistryCredential } from '../registry-adapter.js';
 import { RegistryHttp } from './registry-http.js';
 
@@ -48,5 +51,28 @@ describe('RegistryHttp credentials at the token realm', () => {
 
   it('asks anonymously without a credential', async () => {
     expect(await tokenAuthFor(undefined)).toEqual([undefined]);
+  });
+});
+
+describe('DockerRegistryAdapter.deleteTag on a registry that cannot delete by tag', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  it.each([
+    [400, 'DIGEST_INVALID'],
+    [405, 'UNSUPPORTED'],
+  ])('turns %i %s into OperationUnsupportedError (mapped to 422, not retried)', async (status, code) => {
+    server = createServer((req, res) => {
+      if (req.url === '/v2/') res.writeHead(200).end('{}');
+      else res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code, message: 'no' }] }));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const adapter = new DockerRegistryAdapter({ type: 'docker-registry', url }, { requestTimeoutMs: 5000, idleTimeoutMs: 5000 });
+    const failure = await adapter.deleteTag('a/b', 'old').catch((error: unknown) => error);
+    await adapter.close();
+    expect(failure).toBeInstanceOf(OperationUnsupportedError);
+    expect((failure as Error).message).toBe('deleting the tag a/b:old is not supported by this docker-registry registry');
+    expect(mapAdapterError(failure)?.status).toBe(422);
   });
 });

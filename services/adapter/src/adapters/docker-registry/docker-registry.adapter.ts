@@ -1,4 +1,5 @@
 import type { Filter } from '../../filters/filter.js';
+import { OperationUnsupportedError, RemoteRegistryError } from '../adapter.errors.js';
 import { DistributionClient } from '../distribution/distribution-client.js';
 import { listArtifacts } from '../distribution/list-artifacts.js';
 import { RegistryHttp } from '../distribution/registry-http.js';
@@ -118,8 +119,19 @@ export class DockerRegistryAdapter implements RegistryAdapter, ArtifactSource, A
   deleteManifest(repository: string, reference: string, options: Signal = {}): Promise<void> {
     return this.client.deleteManifest(repository, reference, options);
   }
-  deleteTag(repository: string, tag: string, options: Signal = {}): Promise<void> {
-    return this.client.deleteManifest(repository, tag, options);
+  /**
+   * DELETE by tag (OCI distribution spec 1.1). distribution 2.x answers 400 DIGEST_INVALID
+   * and others 405 UNSUPPORTED: Harbor's native adapter does not delete tags either.
+   */
+  async deleteTag(repository: string, tag: string, options: Signal = {}): Promise<void> {
+    try {
+      await this.client.deleteManifest(repository, tag, options);
+    } catch (error) {
+      if (error instanceof RemoteRegistryError && (error.status === 405 || (error.status === 400 && (error.code === 'DIGEST_INVALID' || error.code === 'UNSUPPORTED')))) {
+        throw new OperationUnsupportedError(this.registry.type, `deleting the tag ${repository}:${tag}`, error);
+      }
+      throw error;
+    }
   }
   mountBlob(fromRepository: string, digest: string, toRepository: string, options: Signal = {}): Promise<boolean> {
     return this.client.mountBlob(fromRepository, digest, toRepository, options);
