@@ -7,24 +7,29 @@ import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapte
 import type { RegistryCredential } from '../registry-adapter.js';
 import { RegistryHttp } from './registry-http.js';
 
-/** A registry that challenges for a Bearer token from its own /token, recording what the token request carried. */
-async function bearerRegistry(): Promise<{ server: Server; url: string; tokenAuth: (string | undefined)[] }> {
+/**
+ * A registry that challenges for a Bearer token from `realm` (default: its own /token) and
+ * also serves Wharf's `/service/token`, recording what each token request carried.
+ */
+async function bearerRegistry(realm?: string): Promise<{ server: Server; url: string; tokenAuth: (string | undefined)[]; tokenPaths: string[] }> {
   const tokenAuth: (string | undefined)[] = [];
+  const tokenPaths: string[] = [];
   const server = createServer((req, res) => {
     const { port } = server.address() as AddressInfo;
-    if (req.url?.startsWith('/token')) {
+    if (req.url?.startsWith('/token') || req.url?.startsWith('/service/token')) {
       tokenAuth.push(req.headers.authorization);
+      tokenPaths.push(req.url.split('?')[0]!);
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: 'issued', expires_in: 300 }));
       return;
     }
     if (req.headers.authorization !== 'Bearer issued') {
-      res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="registry"` }).end();
+      res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${realm ?? `http://127.0.0.1:${port}/token`}",service="registry"` }).end();
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tokenAuth };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tokenAuth, tokenPaths };
 }
 
 describe('RegistryHttp credentials at the token realm', () => {
@@ -47,6 +52,17 @@ describe('RegistryHttp credentials at the token realm', () => {
 
   it("sends Harbor's secret credential (the local Wharf, no key) as Harbor-Secret", async () => {
     expect(await tokenAuthFor({ type: 'secret', access_key: '', access_secret: 'suite-secret' })).toEqual(['Harbor-Secret suite-secret']);
+  });
+
+  it('sends the suite secret only to the registry\'s own token service, never to the external realm it names', async () => {
+    const registry = await bearerRegistry('https://registry.example.invalid/service/token');
+    server = registry.server;
+    const http = new RegistryHttp({ baseUrl: registry.url, credential: { type: 'secret', access_key: '', access_secret: 'suite-secret' }, requestTimeoutMs: 5000, idleTimeoutMs: 5000 });
+    const answer = await http.send({ path: '/v2/a/b/tags/list', scopes: ['repository:a/b:pull'], expect: [200] });
+    await answer.body.dump();
+    await http.close();
+    expect(registry.tokenPaths).toEqual(['/service/token']);
+    expect(registry.tokenAuth).toEqual(['Harbor-Secret suite-secret']);
   });
 
   it('asks anonymously without a credential', async () => {

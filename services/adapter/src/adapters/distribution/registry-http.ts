@@ -134,11 +134,13 @@ export class RegistryHttp {
     const key = [...scopes].sort().join(' ');
     const cached = this.#tokens.get(key);
     if (cached && !fresh && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    const url = new URL(auth.realm);
+    // The suite secret (the local Wharf) goes only to the registry's own address, whose
+    // `/service/token` is core's token service (Harbor's token_service_url of the local
+    // registry), never to the realm the challenge names: that is Wharf's external URL.
+    const url = new URL(credential?.type === 'secret' ? `${this.baseUrl}/service/token` : auth.realm);
     if (auth.service) url.searchParams.set('service', auth.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    // Wharf's realm is its external URL (the proxy), not the internal URL the adapter calls.
     const own = credentialOf(credential);
     if (own) headers.Authorization = own;
     const answer = await this.#raw(url.toString(), { method: 'GET', headers, signal, timeoutMs: this.#requestTimeoutMs });

@@ -116,6 +116,19 @@ export class HarborAdapter extends DockerRegistryAdapter {
     return resources.flat();
   }
 
+  /**
+   * Harbor deletes one tag through its API (`DELETE …/artifacts/{tag}/tags/{tag}`), keeping
+   * the artifact and its other tags, as Harbor's own adapter does; distribution's DELETE by
+   * tag is not what Harbor offers.
+   */
+  override async deleteTag(repository: string, tag: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const slash = repository.indexOf('/');
+    const project = repository.slice(0, slash);
+    const rest = encodeURIComponent(encodeURIComponent(repository.slice(slash + 1)));
+    const reference = encodeURIComponent(tag);
+    await this.#api.call('DELETE', `/projects/${encodeURIComponent(project)}/repositories/${rest}/artifacts/${reference}/tags/${reference}`, { expect: [200, 404], signal: options.signal });
+  }
+
   override async close(): Promise<void> {
     await super.close();
     await this.#api.close();
