@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Filter } from '../filters/filter.js';
+import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 
 /** Harbor's RegistryCredential (HARBOR-FACTS §2.4); never logged, never answered. */
 export interface RegistryCredential {

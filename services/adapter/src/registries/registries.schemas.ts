@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { filterSchema } from '../filters/filter.js';
+import { ReplicationFilterV1 as filterSchema } from '@wharf/contracts';
 
 /** Harbor's Registry as callers send it (extra fields such as id, name, status are ignored). */
 export const registrySchema = z.looseObject({

@@ -1,7 +1,7 @@
 import type { Logger } from '@wharf/logging';
 import { CapabilityMissingError } from '../adapters/adapter.errors.js';
 import { isArtifactSource, type AdapterDeps, type AdapterFactory, type AdapterPattern, type Registry, type RegistryAdapter, type RegistryInfo, type Resource } from '../adapters/registry-adapter.js';
-import type { Filter } from '../filters/filter.js';
+import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 
 export interface RegistryServiceDeps {
   factories: Readonly<Record<string, AdapterFactory>>;

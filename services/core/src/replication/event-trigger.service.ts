@@ -1,6 +1,6 @@
 import type { Logger } from '@wharf/logging';
 import type { ArtifactChange } from '../events/event.service.js';
-import { filterArtifacts, repositoryMatches } from './filters.js';
+import { filterArtifacts, repositoryMatches } from '@wharf/contracts';
 import type { PolicyService } from './policy.service.js';
 import type { ReplicationService } from './replication.service.js';
 import type { FetchedResource } from './resource.schemas.js';

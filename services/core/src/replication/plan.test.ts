@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterArtifacts, globMatch, repositoryMatches } from './filters.js';
+import { filterArtifacts, globMatch, repositoryMatches } from '@wharf/contracts';
 import { NamespaceRewriteError, replaceNamespace } from './namespace.js';
 import { buildPlan, taskOf } from './plan.js';
 import type { ReplicationFilter } from './resource.schemas.js';

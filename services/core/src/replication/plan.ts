@@ -1,4 +1,4 @@
-import { filterArtifacts, repositoryMatches } from './filters.js';
+import { filterArtifacts, repositoryMatches } from '@wharf/contracts';
 import { checkPathComponents, replaceNamespace } from './namespace.js';
 import type { ReplicationPolicy } from './policy.schemas.js';
 import type { FetchedResource, Resource, ResourceArtifact, WireRegistry } from './resource.schemas.js';

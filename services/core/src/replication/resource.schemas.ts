@@ -1,3 +1,4 @@
+import { ReplicationFilterV1 } from '@wharf/contracts';
 import { z } from 'zod';
 
 /**
@@ -15,13 +16,9 @@ export interface WireRegistry {
   ca_certificate?: string;
 }
 
-/** Harbor's replication filter (`{type, value, decoration}`). */
-export const filterSchema = z.object({
-  type: z.enum(['name', 'tag', 'label', 'resource']),
-  value: z.union([z.string(), z.array(z.string())]),
-  decoration: z.enum(['matches', 'excludes']).optional(),
-});
-export type ReplicationFilter = z.infer<typeof filterSchema>;
+/** Harbor's replication filter (`{type, value, decoration}`), shared with the adapter. */
+export const filterSchema = ReplicationFilterV1;
+export type ReplicationFilter = ReplicationFilterV1;
 
 export const resourceArtifactSchema = z.looseObject({
   type: z.string().default('image'),

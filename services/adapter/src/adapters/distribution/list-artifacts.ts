@@ -1,5 +1,5 @@
-import type { Filter } from '../../filters/filter.js';
-import { filterArtifacts, repositoryMatches, tagMatches } from '../../filters/filter.js';
+import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
+import { filterArtifacts, repositoryMatches, tagMatches } from '@wharf/contracts';
 import type { Registry, Resource, ResourceArtifact } from '../registry-adapter.js';
 import { publicRegistry } from '../registry-adapter.js';
 import type { DistributionClient } from './distribution-client.js';

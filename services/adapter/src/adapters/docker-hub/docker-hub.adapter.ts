@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Filter } from '../../filters/filter.js';
-import { filterArtifacts, repositoryMatches, tagMatches } from '../../filters/filter.js';
+import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
+import { filterArtifacts, repositoryMatches, tagMatches } from '@wharf/contracts';
 import { RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError } from '../adapter.errors.js';
 import { mapLimit, toResource } from '../distribution/list-artifacts.js';
 import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapter.js';

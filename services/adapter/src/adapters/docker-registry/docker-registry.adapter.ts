@@ -1,4 +1,4 @@
-import type { Filter } from '../../filters/filter.js';
+import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 import { OperationUnsupportedError, RemoteRegistryError } from '../adapter.errors.js';
 import { DistributionClient } from '../distribution/distribution-client.js';
 import { listArtifacts } from '../distribution/list-artifacts.js';

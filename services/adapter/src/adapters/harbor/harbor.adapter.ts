@@ -1,5 +1,5 @@
-import type { Filter } from '../../filters/filter.js';
-import { filterArtifacts, repositoryMatches } from '../../filters/filter.js';
+import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
+import { filterArtifacts, repositoryMatches } from '@wharf/contracts';
 import { mapLimit, toResource } from '../distribution/list-artifacts.js';
 import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapter.js';
 import type { AdapterDeps, AdapterFactory, AdapterPattern, Registry, RegistryInfo, Resource, ResourceArtifact } from '../registry-adapter.js';

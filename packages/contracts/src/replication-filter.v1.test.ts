@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterArtifacts, globMatch, repositoryMatches, tagMatches, type Filter } from './filter.js';
+import { filterArtifacts, globMatch, repositoryMatches, tagMatches, type ReplicationFilterV1 as Filter } from './replication-filter.v1.js';
 
 const artifact = (digest: string, tags: string[], labels: string[] = []) => ({ type: 'image', digest, tags, labels });
 
