@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { HarborClient, TestBlob, TestImage } from '@wharf/testing';
 import type { Suite } from './suite.js';
@@ -183,10 +181,6 @@ export async function distributionTags(registry: { url: string; adminAuth(scope:
 
 export const SERVICES = ['core', 'jobservice', 'adapter', 'proxy', 'registry-facade'] as const;
 
-/** A service's log file (the launcher writes `<dir>/logs/<service>.log`). */
-export function serviceLog(suite: Suite, service: (typeof SERVICES)[number]): Promise<string> {
-  return readFile(join(suite.dir, 'logs', `${service}.log`), 'utf8').catch(() => '');
-}
 
 /**
  * The registry credentials never show: not in `GET /registries[/{id}]`, not in any
@@ -218,7 +212,7 @@ export async function expectSecretsHidden(suite: Suite, secrets: readonly string
   }
   expect(logs).toBeGreaterThan(0);
   for (const service of SERVICES) {
-    const log = await serviceLog(suite, service);
+    const log = await suite.log(service);
     expect(log.length, `${service}.log is empty`).toBeGreaterThan(0);
     hidden(log, `${service}.log`);
   }

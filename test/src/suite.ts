@@ -27,7 +27,7 @@ export interface Suite {
   stack: RunningStack;
   /** A registry client carrying a token the token service issued for `scopes` to these credentials (none: anonymous). */
   registryAs(credentials: { username: string; password: string } | undefined, scopes: readonly string[]): Promise<TestRegistryClient>;
-  log(service: 'core' | 'registry-facade' | 'proxy'): Promise<string>;
+  log(service: 'core' | 'registry-facade' | 'proxy' | 'jobservice' | 'adapter'): Promise<string>;
   stop(): Promise<void>;
 }
 
