@@ -48,6 +48,11 @@ export const configSchema = z
     CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).max(64).default(4),
     /** The local Wharf as a replication side (Harbor's registry id 0), as the adapter reaches it; CORE_INTERNAL_URL when unset. */
     CORE_LOCAL_REGISTRY_URL: url().optional(),
+    /**
+     * Where the adapter reads and writes the local side's blobs: registry-facade, which checks
+     * core's tokens itself (manifests still pass core's /v2 gate); CORE_REGISTRY_URL when unset.
+     */
+    CORE_LOCAL_REGISTRY_BLOB_URL: url().optional(),
 
     CORE_TOKEN_ISSUER: z.string().min(1).default('harbor-token-issuer'),
     CORE_TOKEN_SERVICE: z.string().min(1).default('harbor-registry'),
@@ -84,6 +89,7 @@ export const configSchema = z
     replication: {
       maxConcurrentExecutions: env.CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS,
       localRegistryUrl: (env.CORE_LOCAL_REGISTRY_URL ?? env.CORE_INTERNAL_URL).replace(/\/+$/, ''),
+      localBlobUrl: (env.CORE_LOCAL_REGISTRY_BLOB_URL ?? env.CORE_REGISTRY_URL).replace(/\/+$/, ''),
     },
     token: {
       issuer: env.CORE_TOKEN_ISSUER,

@@ -169,6 +169,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     cipher: new AesGcmCredentialCipher({ key: config.encryptionKey }),
     adapter,
     localUrl: config.replication.localRegistryUrl,
+    localBlobUrl: config.replication.localBlobUrl,
     secret: config.secret,
     logger,
   });

@@ -16,6 +16,14 @@ export interface Registry {
   insecure?: boolean;
   /** docker-hub only: the registry API base (default https://registry-1.docker.io). */
   registry_url?: string | undefined;
+  /** Where a `secret` credential gets its tokens (Harbor's token_service_url); default `<url>/service/token`. */
+  token_service_url?: string | undefined;
+  /**
+   * Where blobs are read, written and mounted when not at `url` (Wharf's extension, for the
+   * local Wharf: its registry-facade, so blob bytes skip core while manifests still pass
+   * core's /v2 gate and its policies).
+   */
+  blob_url?: string | undefined;
 }
 
 export interface ResourceFilterInfo {

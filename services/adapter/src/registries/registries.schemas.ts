@@ -15,6 +15,8 @@ export const registrySchema = z.looseObject({
     .transform((value) => value ?? undefined),
   insecure: z.boolean().nullish().transform((value) => value ?? false),
   registry_url: z.string().url().optional(),
+  token_service_url: z.string().url().optional(),
+  blob_url: z.string().url().optional(),
 });
 
 const artifactSchema = z.looseObject({

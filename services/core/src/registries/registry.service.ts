@@ -16,6 +16,11 @@ export interface RegistryServiceDeps {
   adapter: AdapterClient;
   /** The local Wharf as a replication side: core's internal URL (or CORE_LOCAL_REGISTRY_URL). */
   localUrl: string;
+  /**
+   * Where the local side's blobs are read and written: registry-facade, which verifies the
+   * tokens core issues itself; manifests still go through core's /v2 gate at `localUrl`.
+   */
+  localBlobUrl?: string;
   /** The suite secret, the local side's credential (Harbor's `secret` credential type). */
   secret: Secret;
   logger: Logger;
@@ -81,6 +86,7 @@ export class RegistryService {
       ...(registry.credential ? { credential: { type: registry.credential.type, access_key: registry.credential.accessKey, access_secret: registry.credential.accessSecret } } : {}),
       insecure: registry.insecure,
       ...(registry.caCertificate ? { ca_certificate: registry.caCertificate } : {}),
+      ...(registry.id === 0 && this.#deps.localBlobUrl ? { blob_url: this.#deps.localBlobUrl } : {}),
     };
   }
 

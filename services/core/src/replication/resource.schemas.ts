@@ -14,6 +14,8 @@ export interface WireRegistry {
   credential?: { type: 'basic' | 'secret'; access_key: string; access_secret: string };
   insecure: boolean;
   ca_certificate?: string;
+  /** The local Wharf only: where blobs are read and written (registry-facade, so blob bytes skip core). */
+  blob_url?: string;
 }
 
 /** Harbor's replication filter (`{type, value, decoration}`), shared with the adapter. */

@@ -20,11 +20,19 @@ interface Signal {
  */
 export class DistributionClient {
   readonly http: RegistryHttp;
+  /** Where blobs are read, written and mounted: `http` unless the registry serves blobs elsewhere. */
+  readonly blobHttp: RegistryHttp;
   readonly pageSize: number;
 
-  constructor(deps: { http: RegistryHttp; pageSize?: number }) {
+  constructor(deps: { http: RegistryHttp; blobHttp?: RegistryHttp; pageSize?: number }) {
     this.http = deps.http;
+    this.blobHttp = deps.blobHttp ?? deps.http;
     this.pageSize = deps.pageSize ?? 100;
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+    if (this.blobHttp !== this.http) await this.blobHttp.close();
   }
 
   async catalog(options: Signal = {}): Promise<string[]> {
@@ -119,14 +127,14 @@ export class DistributionClient {
   }
 
   async blobExists(repository: string, digest: string, options: Signal = {}): Promise<boolean> {
-    const answer = await this.http.send({ method: 'HEAD', path: `/v2/${encode(repository)}/blobs/${digest}`, scopes: [pull(repository)], expect: [200, 404], signal: options.signal, follow: true });
+    const answer = await this.blobHttp.send({ method: 'HEAD', path: `/v2/${encode(repository)}/blobs/${digest}`, scopes: [pull(repository)], expect: [200, 404], signal: options.signal, follow: true });
     await answer.body.dump();
     return answer.status === 200;
   }
 
   async pullBlob(repository: string, digest: string, options: Signal & { offset?: number } = {}): Promise<BlobStream> {
     const offset = options.offset ?? 0;
-    const answer = await this.http.send({
+    const answer = await this.blobHttp.send({
       path: `/v2/${encode(repository)}/blobs/${digest}`,
       scopes: [pull(repository)],
       headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
@@ -143,13 +151,13 @@ export class DistributionClient {
   }
 
   async startUpload(repository: string, options: Signal = {}): Promise<UploadSession> {
-    const answer = await this.http.send({ method: 'POST', path: `/v2/${encode(repository)}/blobs/uploads/`, scopes: [push(repository)], expect: [202], signal: options.signal });
+    const answer = await this.blobHttp.send({ method: 'POST', path: `/v2/${encode(repository)}/blobs/uploads/`, scopes: [push(repository)], expect: [202], signal: options.signal });
     await answer.body.dump();
     return { location: this.#locationOf(answer), offset: 0 };
   }
 
   async uploadStatus(repository: string, location: string, options: Signal = {}): Promise<UploadSession | undefined> {
-    const answer = await this.http.send({ path: location, scopes: [push(repository)], expect: [204, 200, 400, 404, 416], signal: options.signal });
+    const answer = await this.blobHttp.send({ path: location, scopes: [push(repository)], expect: [204, 200, 400, 404, 416], signal: options.signal });
     await answer.body.dump();
     if (answer.status !== 204 && answer.status !== 200) return undefined;
     return { location: this.#locationOf(answer, location), offset: rangeEnd(headerOf(answer, 'range')) };
@@ -161,27 +169,27 @@ export class DistributionClient {
       headers['Content-Length'] = String(options.length);
       headers['Content-Range'] = `${session.offset}-${session.offset + options.length - 1}`;
     }
-    const answer = await this.http.send({ method: 'PATCH', path: session.location, scopes: [push(repository)], headers, body, expect: [202, 204], signal: options.signal, streaming: true });
+    const answer = await this.blobHttp.send({ method: 'PATCH', path: session.location, scopes: [push(repository)], headers, body, expect: [202, 204], signal: options.signal, streaming: true });
     await answer.body.dump();
     const range = headerOf(answer, 'range');
     return { location: this.#locationOf(answer, session.location), offset: range ? rangeEnd(range) : session.offset + (options.length ?? 0) };
   }
 
   async completeUpload(repository: string, session: UploadSession, digest: string, options: Signal = {}): Promise<void> {
-    const url = new URL(session.location, this.http.baseUrl);
+    const url = new URL(session.location, this.blobHttp.baseUrl);
     url.searchParams.set('digest', digest);
-    const answer = await this.http.send({ method: 'PUT', path: url.toString(), scopes: [push(repository)], headers: { 'Content-Length': '0' }, expect: [201, 204], signal: options.signal });
+    const answer = await this.blobHttp.send({ method: 'PUT', path: url.toString(), scopes: [push(repository)], headers: { 'Content-Length': '0' }, expect: [201, 204], signal: options.signal });
     await answer.body.dump();
   }
 
   async cancelUpload(repository: string, location: string): Promise<void> {
-    const answer = await this.http.send({ method: 'DELETE', path: location, scopes: [push(repository)], expect: [200, 202, 204, 400, 404] }).catch(() => undefined);
+    const answer = await this.blobHttp.send({ method: 'DELETE', path: location, scopes: [push(repository)], expect: [200, 202, 204, 400, 404] }).catch(() => undefined);
     await answer?.body.dump();
   }
 
   /** `POST …/uploads/?mount=&from=`: 201 when mounted; 202 (an upload opened instead) is cancelled and reported false. */
   async mountBlob(fromRepository: string, digest: string, toRepository: string, options: Signal = {}): Promise<boolean> {
-    const answer = await this.http.send({
+    const answer = await this.blobHttp.send({
       method: 'POST',
       path: `/v2/${encode(toRepository)}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`,
       scopes: [push(toRepository), pull(fromRepository)],

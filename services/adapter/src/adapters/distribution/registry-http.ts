@@ -10,6 +10,8 @@ export interface RegistryHttpOptions {
   insecure?: boolean;
   requestTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Where a `secret` credential fetches its tokens (Harbor's token_service_url); default `<baseUrl>/service/token`. */
+  tokenServiceUrl?: string | undefined;
 }
 
 export interface HttpAnswer {
@@ -55,12 +57,14 @@ export class RegistryHttp {
   readonly #credential: RegistryCredential | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #requestTimeoutMs: number;
+  readonly #tokenServiceUrl: string;
   #auth: Promise<AuthState> | undefined;
   readonly #tokens = new Map<string, CachedToken>();
 
   constructor(options: RegistryHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#credential = options.credential;
+    this.#tokenServiceUrl = options.tokenServiceUrl ?? `${this.baseUrl}/service/token`;
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#dispatcher = new Agent({
       headersTimeout: options.requestTimeoutMs,
@@ -134,10 +138,10 @@ export class RegistryHttp {
     const key = [...scopes].sort().join(' ');
     const cached = this.#tokens.get(key);
     if (cached && !fresh && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    // The suite secret (the local Wharf) goes only to the registry's own address, whose
-    // `/service/token` is core's token service (Harbor's token_service_url of the local
-    // registry), never to the realm the challenge names: that is Wharf's external URL.
-    const url = new URL(credential?.type === 'secret' ? `${this.baseUrl}/service/token` : auth.realm);
+    // The suite secret (the local Wharf) goes only to core's token service at the address
+    // it was given (Harbor's token_service_url of the local registry), never to the realm
+    // the challenge names: that is Wharf's external URL.
+    const url = new URL(credential?.type === 'secret' ? this.#tokenServiceUrl : auth.realm);
     if (auth.service) url.searchParams.set('service', auth.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { Accept: 'application/json' };

@@ -50,15 +50,18 @@ export class DockerRegistryAdapter implements RegistryAdapter, ArtifactSource, A
 
   constructor(registry: Registry, deps: AdapterDeps, options: { contentUrl?: string } = {}) {
     this.registry = registry;
-    this.client = new DistributionClient({
-      http: new RegistryHttp({
-        baseUrl: options.contentUrl ?? registry.url,
+    const http = (baseUrl: string) =>
+      new RegistryHttp({
+        baseUrl,
         credential: registry.credential,
         insecure: registry.insecure,
         requestTimeoutMs: deps.requestTimeoutMs,
         idleTimeoutMs: deps.idleTimeoutMs,
-      }),
-    });
+        // A secret credential's tokens come from the registry's own token service, wherever its blobs are.
+        tokenServiceUrl: registry.token_service_url ?? `${registry.url.replace(/\/+$/, '')}/service/token`,
+      });
+    const contentUrl = options.contentUrl ?? registry.url;
+    this.client = new DistributionClient({ http: http(contentUrl), blobHttp: registry.blob_url ? http(registry.blob_url) : undefined });
   }
 
   async info(): Promise<RegistryInfo> {
@@ -137,7 +140,7 @@ export class DockerRegistryAdapter implements RegistryAdapter, ArtifactSource, A
     return this.client.mountBlob(fromRepository, digest, toRepository, options);
   }
   async close(): Promise<void> {
-    await this.client.http.close();
+    await this.client.close();
   }
 }
 
