@@ -1,11 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestImage } from '@wharf/testing';
-import { createProject, requireCommands, tagsByDigest } from '../src/harbor-checks.js';
+import { createProject, tagsByDigest } from '../src/harbor-checks.js';
 import {
   createPolicy,
-  createRegistryEndpoint,
   digestAt,
   expectSecretsHidden,
   expectSucceeded,
@@ -13,16 +10,16 @@ import {
   getExecution,
   pushLargeImage,
   pushToWharf,
-  startDistribution,
   startExecution,
+  startReplicationBed,
   taskLogs,
   tasksOf,
   until,
   wharfDigest,
   type Distribution,
+  type ReplicationBed,
 } from '../src/replication.js';
-import { startSuite, type Suite } from '../src/suite.js';
-import { createTempDir, type TempDir } from '../src/temp-dir.js';
+import type { Suite } from '../src/suite.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,27 +28,16 @@ const MiB = 1024 * 1024;
  * copies run, and the adapter process dies (SIGKILL) in the middle of a large blob.
  */
 describe('replication stopped and interrupted', () => {
-  let dir: TempDir;
+  let bed: ReplicationBed;
   let suite: Suite;
   let dist: Distribution;
   let registryId: number;
 
   beforeAll(async () => {
-    requireCommands({ 'docker-registry': 'docker-registry' });
-    dir = await createTempDir('replication-faults');
-    await mkdir(join(dir.path, 'dist'));
-    [suite, dist] = await Promise.all([startSuite('replication-faults'), startDistribution(join(dir.path, 'dist'), { kind: 'basic' })]);
-    registryId = await createRegistryEndpoint(suite.admin, 'distribution', dist);
+    bed = await startReplicationBed('replication-faults');
+    ({ suite, dist, registryId } = bed);
   });
-
-  afterAll(async () => {
-    try {
-      await suite?.stop();
-      await dist?.stop();
-    } finally {
-      await dir?.remove();
-    }
-  });
+  afterAll(async () => bed?.stop());
 
   it('stopping an execution while speed-limited copies run ends it Stopped, with the finished tasks counted Succeed', async () => {
     await createProject(suite.admin, 'stop', 'private');

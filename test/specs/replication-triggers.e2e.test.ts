@@ -1,52 +1,38 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestImage } from '@wharf/testing';
-import { createProject, requireCommands } from '../src/harbor-checks.js';
+import { createProject } from '../src/harbor-checks.js';
 import {
   createPolicy,
-  createRegistryEndpoint,
   digestAt,
   distributionTags,
   executionsOf,
   expectSecretsHidden,
   finished,
   pushToWharf,
-  startDistribution,
+  startReplicationBed,
   taskLogs,
   until,
   type Distribution,
   type ExecutionView,
+  type ReplicationBed,
 } from '../src/replication.js';
-import { startSuite, type Suite } from '../src/suite.js';
-import { createTempDir, type TempDir } from '../src/temp-dir.js';
+import type { Suite } from '../src/suite.js';
 
 /**
  * What starts a replication besides a user: a push or a delete in Wharf (event_based) and
  * a schedule (a jobservice periodic SCHEDULER job whose fires core turns into runs).
  */
 describe('replication triggers', () => {
-  let dir: TempDir;
+  let bed: ReplicationBed;
   let suite: Suite;
   let dist: Distribution;
   let registryId: number;
 
   beforeAll(async () => {
-    requireCommands({ 'docker-registry': 'docker-registry' });
-    dir = await createTempDir('replication-triggers');
-    await mkdir(join(dir.path, 'dist'));
-    [suite, dist] = await Promise.all([startSuite('replication-triggers'), startDistribution(join(dir.path, 'dist'), { kind: 'basic' })]);
-    registryId = await createRegistryEndpoint(suite.admin, 'distribution', dist);
+    bed = await startReplicationBed('replication-triggers');
+    ({ suite, dist, registryId } = bed);
   });
-
-  afterAll(async () => {
-    try {
-      await suite?.stop();
-      await dist?.stop();
-    } finally {
-      await dir?.remove();
-    }
-  });
+  afterAll(async () => bed?.stop());
 
   it('event_based: a push to Wharf is at the destination within seconds; deleting the artifact in Wharf deletes it there', async () => {
     await createProject(suite.admin, 'evt', 'private');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestImage, createTestIndex, type TestImage } from '@wharf/testing';
@@ -9,7 +9,6 @@ import { createContainersClients, type ContainersClients } from '../src/containe
 import { createProject, requireCommands, tagsByDigest } from '../src/harbor-checks.js';
 import {
   createPolicy,
-  createRegistryEndpoint,
   digestAt,
   distributionTags,
   expectSecretsHidden,
@@ -19,14 +18,15 @@ import {
   pushIndexToWharf,
   pushToWharf,
   replicate,
-  startDistribution,
+  startReplicationBed,
   wharfDigest,
   type Distribution,
   type DryRunView,
+  type ReplicationBed,
 } from '../src/replication.js';
 import { ROOT_DIR } from '../src/stack.js';
-import { startSuite, type Suite } from '../src/suite.js';
-import { createTempDir, type TempDir } from '../src/temp-dir.js';
+import type { Suite } from '../src/suite.js';
+import type { TempDir } from '../src/temp-dir.js';
 
 /**
  * Replication between Wharf and a foreign registry (Debian's docker-registry, basic auth),
@@ -38,6 +38,7 @@ const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(
 const WHARF_SYNC = join(ROOT_DIR, 'services/adapter/dist/cli/wharf-sync.js');
 
 describe('replication between Wharf and docker-registry', () => {
+  let bed: ReplicationBed;
   let dir: TempDir;
   let suite: Suite;
   let dist: Distribution;
@@ -51,29 +52,15 @@ describe('replication between Wharf and docker-registry', () => {
   const rawDigest = async (reference: string) => sha256((await skopeo(['inspect', '--raw', '--tls-verify=false', reference])).stdoutBytes);
 
   beforeAll(async () => {
-    requireCommands({ skopeo: 'skopeo', 'docker-registry': 'docker-registry' });
-    dir = await createTempDir('replication');
-    await mkdir(join(dir.path, 'dist'));
-    [suite, dist, layout] = await Promise.all([
-      startSuite('replication'),
-      startDistribution(join(dir.path, 'dist'), { kind: 'basic' }),
-      writeImageLayout(join(dir.path, 'layout')),
-    ]);
+    requireCommands({ skopeo: 'skopeo' });
+    bed = await startReplicationBed('replication', async (path) => (layout = await writeImageLayout(join(path, 'layout'))));
+    ({ dir, suite, dist, registryId } = bed);
     distHost = new URL(dist.url).host;
     clients = await createContainersClients(join(dir.path, 'clients'), [suite.host, distHost]);
     await skopeo(['login', '--tls-verify=false', '--username', 'admin', '--password-stdin', suite.host], suite.adminPassword);
     await skopeo(['login', '--tls-verify=false', '--username', dist.username!, '--password-stdin', distHost], dist.password);
-    registryId = await createRegistryEndpoint(suite.admin, 'distribution', dist);
   });
-
-  afterAll(async () => {
-    try {
-      await suite?.stop();
-      await dist?.stop();
-    } finally {
-      await dir?.remove();
-    }
-  });
+  afterAll(async () => bed?.stop());
 
   it('push mode: a manual policy copies an image and a two-platform index, every tag, with identical digests', async () => {
     await createProject(suite.admin, 'push', 'private');

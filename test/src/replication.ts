@@ -1,6 +1,11 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { HarborClient, TestBlob, TestImage } from '@wharf/testing';
-import type { Suite } from './suite.js';
+import { startDistribution, type Distribution } from '../../services/adapter/test/factories/registries.js';
+import { requireCommands } from './harbor-checks.js';
+import { startSuite, type Suite } from './suite.js';
+import { createTempDir, type TempDir } from './temp-dir.js';
 
 /**
  * Replication as an admin drives it through the Harbor API (`/api/v2.0/registries`,
@@ -9,6 +14,38 @@ import type { Suite } from './suite.js';
  * own test factory so that there is one copy of it.
  */
 export { startDistribution, type Distribution } from '../../services/adapter/test/factories/registries.js';
+
+/** A suite, a docker-registry with basic auth beside it, and that registry's endpoint in Wharf. */
+export interface ReplicationBed {
+  dir: TempDir;
+  suite: Suite;
+  dist: Distribution;
+  registryId: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link ReplicationBed}; `extra` runs alongside (e.g. writing an image layout into the bed's directory). */
+export async function startReplicationBed(label: string, extra?: (dir: string) => Promise<unknown>): Promise<ReplicationBed> {
+  requireCommands({ 'docker-registry': 'docker-registry' });
+  const dir = await createTempDir(label);
+  await mkdir(join(dir.path, 'dist'));
+  const [suite, dist] = await Promise.all([startSuite(label), startDistribution(join(dir.path, 'dist'), { kind: 'basic' }), extra?.(dir.path)]);
+  const registryId = await createRegistryEndpoint(suite.admin, 'distribution', dist);
+  return {
+    dir,
+    suite,
+    dist,
+    registryId,
+    async stop() {
+      try {
+        await suite.stop();
+        await dist.stop();
+      } finally {
+        await dir.remove();
+      }
+    },
+  };
+}
 export { digestAt, pushImage, pushIndex, pushLargeImage } from '../../services/adapter/test/factories/content.js';
 
 export const MANIFEST_ACCEPT = [
