@@ -28,6 +28,17 @@ describe('db on a real Postgres', () => {
     expect(columns.rows.map((r) => r.column_name)).toEqual(['id', 'name', 'note', 'size']);
   });
 
+  it('opens sessions that commit without waiting for the WAL flush when asked, on the service schema still', async () => {
+    const lazy = createPool({ url: db.url, schema: 'svc', max: 1, synchronousCommit: 'off' });
+    try {
+      expect((await lazy.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe('off');
+      expect((await lazy.query<{ search_path: string }>('SHOW search_path')).rows[0]!.search_path).toBe('"svc",public');
+      expect((await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe('on');
+    } finally {
+      await lazy.end();
+    }
+  });
+
   it('reads bigint as a number', async () => {
     const result = await pool.query<{ size: number }>("INSERT INTO item (name, size) VALUES ('big', 5000000000) RETURNING size");
     expect(result.rows[0]!.size).toBe(5_000_000_000);

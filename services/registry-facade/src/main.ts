@@ -61,7 +61,9 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
   const metrics = createMetrics({ service: 'registry-facade', routeLabel });
   const storage = withBaseDriver(createStorageDriver(config.storage), { logger, metrics: metrics.registry });
 
-  const outbox = new PgEventOutbox({ pool });
+  // Pull events are written without waiting for the WAL flush, one statement per group.
+  const lazyPool = createPool({ url: config.db.url, schema: config.db.schema, max: 2, applicationName: 'registry-facade-events', synchronousCommit: 'off' });
+  const outbox = new PgEventOutbox({ pool, lazyPool });
   const events = new EventService({
     outbox,
     enabled: config.notifications !== undefined,
@@ -157,6 +159,7 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
       clearInterval(purge);
       await server?.close(config.shutdownTimeoutMs);
       await notifier?.close();
+      await lazyPool.end();
       await pool.end();
       await storage.close?.();
     },

@@ -15,9 +15,12 @@ export interface OutboxEntry {
 /** The `event_outbox` table: events stored with the change that raised them, until delivered. */
 export class PgEventOutbox {
   readonly #pool: Pool;
+  readonly #lazyPool: Pool | undefined;
 
-  constructor(deps: { pool: Pool }) {
+  /** `lazyPool`: sessions with `synchronous_commit=off`, for {@link addLazily}'s one-statement writes. */
+  constructor(deps: { pool: Pool; lazyPool?: Pool }) {
     this.#pool = deps.pool;
+    this.#lazyPool = deps.lazyPool;
   }
 
   /** Stores events; pass a transaction's client to store them with the change that raised them. */
@@ -33,6 +36,10 @@ export class PgEventOutbox {
    */
   async addLazily(events: readonly RegistryEvent[]): Promise<void> {
     if (events.length === 0) return;
+    if (this.#lazyPool) {
+      await this.#lazyPool.query(INSERT, [JSON.stringify(events)]);
+      return;
+    }
     await withTransaction(this.#pool, async (tx) => {
       await tx.query('SET LOCAL synchronous_commit TO OFF');
       await tx.query(INSERT, [JSON.stringify(events)]);
