@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestTokenIssuer, type TestTokenIssuer } from '../../packages/testing/dist/index.js';
+import { createTestTokenIssuer, libtrustKeyId, type TestTokenIssuer } from '../../packages/testing/dist/index.js';
 import { startTokenServer } from '../../test/src/token-server.ts';
 import type { DistributionTokenAuth } from './registries.ts';
 
@@ -65,31 +65,6 @@ export async function requestToken(realm: string, options: { service: string; sc
     if (missing.length > 0) throw new Error(`token endpoint ${url.origin}${url.pathname} did not grant ${missing.join(',')} on ${type}:${name} (granted: ${granted.join(',') || 'nothing'})`);
   }
   return token;
-}
-
-/** libtrust's key ID (docker/libtrust keyIDFromCryptoKey): the first 240 bits of the SPKI's SHA-256, base32, in groups of 4. */
-export function libtrustKeyId(publicKey: KeyObject): string {
-  const digest = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest().subarray(0, 30);
-  return base32(digest).match(/.{4}/g)!.join(':');
-}
-
-/** RFC 4648 base32 without padding. */
-function base32(bytes: Uint8Array): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let text = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      text += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) text += alphabet[(value << (5 - bits)) & 31];
-  return text;
 }
 
 /** The realm and service a registry names in its `WWW-Authenticate: Bearer` challenge on `/v2/`, as clients learn them. */

@@ -15,3 +15,4 @@ export {
 export { TestRegistryClient, type RegistryResponse } from './registry-client.js';
 export { createTestTokenIssuer, type TestTokenIssuer, type TokenOptions } from './tokens.js';
 export { HarborClient, type ApiResponse } from './harbor-client.js';
+export { libtrustKeyId } from './libtrust.js';

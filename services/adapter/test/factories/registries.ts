@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { parseScopes } from '@wharf/auth-token';
-import { createTestTokenIssuer, freePort } from '@wharf/testing';
+import { createTestTokenIssuer, freePort, libtrustKeyId } from '@wharf/testing';
 import { execFileSync } from 'node:child_process';
 
 /** A Debian docker-registry (CNCF distribution 2.8) started with a config of our own. */
@@ -177,21 +177,3 @@ async function startTokenService(dir: string, users: Record<string, string>): Pr
   };
 }
 
-/** libtrust's key ID: distribution 2.8 finds a token's key by it. */
-function libtrustKeyId(publicKey: KeyObject): string {
-  const digest = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest().subarray(0, 30);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let text = '';
-  for (const byte of digest) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      text += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return text.match(/.{4}/g)!.join(':');
-}
