@@ -17,7 +17,7 @@ function hangUpSignal(res: Response): AbortSignal {
 
 /**
  * `POST /api/v1/replications/copy`: with `Accept: application/x-ndjson`, progress lines
- * `{"type":"progress","bytes","total"}` then `{"type":"result",…}` (or `{"type":"error","error":{…}}`);
+ * `{"type":"progress","bytes","total"}` then `{"type":"result",…}` (or `{"type":"error","status","errors":[…]}`);
  * otherwise one JSON result once done (errors in the envelope). Hanging up aborts the copy.
  */
 export function replicationRoutes(deps: { replication: ReplicationService; logger: Logger; mapError: ErrorMapper }): Router {
