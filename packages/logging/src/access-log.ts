@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'winston';
 import { currentRequestContext } from './request-context.js';
 
@@ -6,6 +7,9 @@ export interface AccessLogOptions {
   /** Paths logged at debug instead of info (health checks, metrics scrapes). */
   quietPaths?: readonly string[];
 }
+
+/** What each connection had read when its last request ended. */
+const readAtLastEnd = new WeakMap<Socket, number>();
 
 /**
  * Writes exactly one `request completed` line per request, when the response finishes
@@ -16,6 +20,10 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}) {
   const quiet = new Set(options.quietPaths ?? ['/healthz', '/readyz', '/metrics']);
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const started = process.hrtime.bigint();
+    // A keep-alive connection carries many requests: a body without Content-Length is
+    // counted as what the connection read since the previous request on it ended.
+    const socket = req.socket;
+    const bytesReadBefore = socket ? (readAtLastEnd.get(socket) ?? 0) : 0;
     const context = currentRequestContext();
     let logged = false;
     const done = (): void => {
@@ -29,13 +37,14 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}) {
         path,
         status: res.statusCode,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        bytesIn: Number(req.headers['content-length'] ?? 0) || req.socket.bytesRead,
+        bytesIn: req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) || 0 : Math.max(0, (socket?.bytesRead ?? 0) - bytesReadBefore),
         bytesOut: Number(res.getHeader('content-length') ?? 0) || undefined,
         userAgent: req.headers['user-agent'],
         remoteAddr: req.socket.remoteAddress,
         aborted: !res.writableFinished,
         user: context?.user,
       };
+      if (socket) readAtLastEnd.set(socket, socket.bytesRead);
       if (quiet.has(path)) logger.debug('request completed', entry);
       else logger.info('request completed', entry);
     };
