@@ -8,3 +8,10 @@ export function parseHarborSecret(header: string | undefined): string | undefine
   const match = /^Harbor-Secret\s+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1];
 }
+
+/**
+ * The subject of the tokens core issues to itself and to the services holding the suite
+ * secret (Harbor's `harbor-core`). Their manifest reads are not pulls: the registry records
+ * no pull event for them (Harbor ignores such reads by their user agent).
+ */
+export const INTERNAL_TOKEN_SUBJECT = 'harbor-core';

@@ -1,3 +1,4 @@
+import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import type { Logger } from '@wharf/logging';
 import { manifestMediaTypes } from '@wharf/oci';
 import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
@@ -5,7 +6,7 @@ import type { PgEventRepository, PullEvent } from './event.repository.js';
 import type { RegistryEvent } from './registry-event.schemas.js';
 
 /** The subject of core's own registry tokens. */
-export const INTERNAL_SUBJECT = 'harbor-core';
+export const INTERNAL_SUBJECT = INTERNAL_TOKEN_SUBJECT;
 
 /** The audit entry of a push or delete, keyed so that the push response and the registry event record it once. */
 export function artifactAuditKey(action: string, repository: string, digest: string | undefined, tag: string | undefined, requestId: string | undefined): string {

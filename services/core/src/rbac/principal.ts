@@ -1,3 +1,4 @@
+import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import type { Action } from './roles.js';
 
 /** One entry of a robot's permissions (Harbor's RobotPermission). */
@@ -28,7 +29,7 @@ export function principalName(principal: Principal): string {
     case 'anonymous':
       return 'anonymous';
     case 'internal':
-      return 'harbor-core';
+      return INTERNAL_TOKEN_SUBJECT;
     case 'user':
       return principal.username;
     case 'robot':

@@ -1,3 +1,4 @@
+import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import type { Logger } from '@wharf/logging';
 import {
   digestOf,
@@ -229,7 +230,8 @@ export class ManifestService {
   }
 
   async #recordPull(repository: string, record: ManifestRecord, tag: string | undefined, origin: RequestOrigin): Promise<void> {
-    if (!this.#deps.events.enabled) return;
+    // Core's own reads (projecting a push, replication with the suite secret) are not pulls.
+    if (!this.#deps.events.enabled || origin.actor === INTERNAL_TOKEN_SUBJECT) return;
     const event: ManifestEventInput = { action: 'pull', repository, digest: record.digest, mediaType: record.mediaType, size: record.size, tag };
     try {
       await this.#deps.events.record([event], origin);

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createTestImage, freePort } from '@wharf/testing';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
+import { createTestImage, createTestTokenIssuer, freePort, type TestTokenIssuer } from '@wharf/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facadeProcess, type FacadeProcess } from './process.js';
 
@@ -124,5 +128,49 @@ describe('registry events', () => {
     expect(forRepo.filter((e) => e.action === 'pull')).toHaveLength(1);
     expect(forRepo.find((e) => e.action === 'pull')!.target).toMatchObject({ tag: 'v1', digest: image.manifest.digest });
     expect(forRepo.find((e) => e.action === 'delete')!.target).toMatchObject({ tag: 'v1', digest: image.manifest.digest });
+  });
+});
+
+describe('registry events with token authentication', () => {
+  let facade: FacadeProcess;
+  let receiver: Server | undefined;
+  let issuer: TestTokenIssuer;
+  let keyDir: string;
+  const deliveries: Delivery[] = [];
+  const events = () => deliveries.flatMap((d) => d.events);
+
+  beforeAll(async () => {
+    const receiverPort = await freePort();
+    issuer = await createTestTokenIssuer();
+    keyDir = await mkdtemp(join(tmpdir(), 'wharf-keys-'));
+    facade = await facadeProcess({
+      REGISTRY_AUTH_MODE: 'token',
+      REGISTRY_AUTH_TOKEN_REALM: 'https://wharf.example.com/service/token',
+      REGISTRY_AUTH_TOKEN_PUBLIC_KEY_FILE: await issuer.writePublicKey(keyDir),
+      REGISTRY_NOTIFICATIONS_URL: `http://127.0.0.1:${receiverPort}/service/notifications`,
+      REGISTRY_NOTIFICATIONS_SECRET: SECRET,
+      REGISTRY_NOTIFICATIONS_POLL_INTERVAL: '200ms',
+    });
+    receiver = await startReceiver(receiverPort, deliveries, 0);
+  });
+  afterAll(async () => {
+    await facade.cleanup();
+    await new Promise((resolve) => receiver?.close(resolve));
+    await rm(keyDir, { recursive: true, force: true });
+  });
+
+  it("names the token's subject as the actor, and raises no pull event for core's own reads", async () => {
+    const image = createTestImage({ layers: 1, layerSize: 64 });
+    const alice = facade.client.withToken(await issuer.token('repository:events/read:pull,push', { subject: 'alice' }));
+    const core = facade.client.withToken(await issuer.token('repository:events/read:pull', { subject: INTERNAL_TOKEN_SUBJECT }));
+    await alice.pushImage('events/read', image, 'v1');
+    expect((await core.request('GET', '/v2/events/read/manifests/v1')).status).toBe(200);
+    expect((await alice.request('GET', '/v2/events/read/manifests/v1')).status).toBe(200);
+    await waitFor(() => events().some((e) => e.action === 'pull'));
+    // The pull event of alice's GET came after core's; a second delivery window for stragglers.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const forRepo = events().filter((e) => e.target.repository === 'events/read');
+    expect(forRepo.filter((e) => e.action === 'push').map((e) => e.actor.name)).toEqual(['alice']);
+    expect(forRepo.filter((e) => e.action === 'pull').map((e) => e.actor.name)).toEqual(['alice']);
   });
 });
