@@ -32,6 +32,7 @@ export function createAdapterServer(config: Config, options: { logger?: Logger }
     async close() {
       shuttingDown = true;
       await server?.close(config.shutdownTimeoutMs);
+      await services.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
+import type { RegistryHttpPool } from './distribution/registry-http-pool.js';
 
 /** Harbor's RegistryCredential (HARBOR-FACTS §2.4); never logged, never answered. */
 export interface RegistryCredential {
@@ -160,6 +161,8 @@ export interface AdapterDeps {
   requestTimeoutMs: number;
   /** Longest pause while a blob body flows. */
   idleTimeoutMs: number;
+  /** Connections, challenges and tokens kept across copies (the service's); without it each adapter has its own. */
+  httpPool?: RegistryHttpPool | undefined;
 }
 
 export interface AdapterFactory {

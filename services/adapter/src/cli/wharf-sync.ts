@@ -148,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   clearInterval(ticker);
   clearLine();
+  await services.close();
   const seconds = (Date.now() - started) / 1000;
   const copied = summary.tasks.filter((t) => !t.error && (t.result?.copied.length ?? 0) > 0).length;
   const same = summary.tasks.filter((t) => !t.error && (t.result?.copied.length ?? 0) === 0).length;

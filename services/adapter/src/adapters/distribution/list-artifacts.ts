@@ -1,22 +1,9 @@
+import pMap from 'p-map';
 import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 import { filterArtifacts, repositoryMatches, tagMatches } from '@wharf/contracts';
 import type { Registry, Resource, ResourceArtifact } from '../registry-adapter.js';
 import { publicRegistry } from '../registry-adapter.js';
 import type { DistributionClient } from './distribution-client.js';
-
-/** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /**
  * The artifacts of `repositories` through the distribution API: tags listed (name and tag
@@ -33,9 +20,9 @@ export async function listArtifacts(
 ): Promise<Resource[]> {
   const usable = filters.filter((f) => f.type !== 'label');
   const names = repositories.filter((name) => repositoryMatches(usable, name));
-  const resources = await mapLimit(names, 4, async (name) => {
+  const resources = await pMap(names, async (name) => {
     const tags = (await client.listTags(name, options)).filter((tag) => tagMatches(usable, tag));
-    const heads = await mapLimit(tags, options.concurrency ?? 8, async (tag) => ({ tag, head: await client.headManifest(name, tag, options) }));
+    const heads = await pMap(tags, async (tag) => ({ tag, head: await client.headManifest(name, tag, options) }), { concurrency: options.concurrency ?? 8 });
     const byDigest = new Map<string, ResourceArtifact>();
     for (const { tag, head } of heads) {
       if (!head) continue; // deleted meanwhile
@@ -45,7 +32,7 @@ export async function listArtifacts(
     }
     const artifacts = filterArtifacts(usable, [...byDigest.values()]);
     return artifacts.length > 0 ? [toResource(registry, name, artifacts)] : [];
-  });
+  }, { concurrency: 4 });
   return resources.flat();
 }
 

@@ -2,6 +2,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError } from '../adapter.errors.js';
 import type { RegistryCredential } from '../registry-adapter.js';
 import { parseChallenges } from './challenge.js';
+import { TokenCache } from './token-cache.js';
 
 export interface RegistryHttpOptions {
   /** The registry's base URL (scheme, host, port; a path prefix is kept). */
@@ -12,6 +13,8 @@ export interface RegistryHttpOptions {
   idleTimeoutMs: number;
   /** Where a `secret` credential fetches its tokens (Harbor's token_service_url); default `<baseUrl>/service/token`. */
   tokenServiceUrl?: string | undefined;
+  /** Tokens shared with the other RegistryHttp of the same credential (default: its own). */
+  tokens?: TokenCache | undefined;
 }
 
 export interface HttpAnswer {
@@ -42,11 +45,6 @@ export interface SendOptions {
 
 type AuthState = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
 
-interface CachedToken {
-  token: string;
-  expiresAt: number;
-}
-
 /**
  * HTTP to one registry with its authentication: learns the challenge from `GET /v2/` once,
  * then sends Basic credentials or a Bearer token fetched from the realm (with the Basic
@@ -59,13 +57,14 @@ export class RegistryHttp {
   readonly #requestTimeoutMs: number;
   readonly #tokenServiceUrl: string;
   #auth: Promise<AuthState> | undefined;
-  readonly #tokens = new Map<string, CachedToken>();
+  readonly #tokens: TokenCache;
 
   constructor(options: RegistryHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#credential = options.credential;
     this.#tokenServiceUrl = options.tokenServiceUrl ?? `${this.baseUrl}/service/token`;
     this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.#tokens = options.tokens ?? new TokenCache();
     this.#dispatcher = new Agent({
       headersTimeout: options.requestTimeoutMs,
       bodyTimeout: options.idleTimeoutMs,
@@ -125,23 +124,35 @@ export class RegistryHttp {
   }
 
   async #relearn(header: string | string[] | undefined): Promise<AuthState> {
+    const previous = await this.#auth?.catch(() => undefined);
+    if (previous?.scheme === 'bearer') this.#tokens.clear(this.#issuerOf(previous));
     const state = stateOf(header);
     this.#auth = Promise.resolve(state);
-    this.#tokens.clear();
+    if (state.scheme === 'bearer') this.#tokens.clear(this.#issuerOf(state));
     return state;
+  }
+
+  /**
+   * Where a Bearer token comes from: the suite secret (the local Wharf) goes only to core's
+   * token service at the address it was given (Harbor's token_service_url of the local
+   * registry), never to the realm the challenge names: that is Wharf's external URL.
+   */
+  #tokenUrl(auth: { realm: string }): string {
+    return this.#credential?.type === 'secret' ? this.#tokenServiceUrl : auth.realm;
+  }
+
+  #issuerOf(auth: { realm: string; service: string | undefined }): string {
+    return `${this.#tokenUrl(auth)} ${auth.service ?? ''}`;
   }
 
   async #authorization(auth: AuthState, scopes: readonly string[], signal: AbortSignal | undefined, fresh: boolean): Promise<string | undefined> {
     const credential = this.#credential;
     if (auth.scheme === 'none') return undefined;
     if (auth.scheme === 'basic') return credentialOf(credential);
-    const key = [...scopes].sort().join(' ');
-    const cached = this.#tokens.get(key);
-    if (cached && !fresh && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    // The suite secret (the local Wharf) goes only to core's token service at the address
-    // it was given (Harbor's token_service_url of the local registry), never to the realm
-    // the challenge names: that is Wharf's external URL.
-    const url = new URL(credential?.type === 'secret' ? this.#tokenServiceUrl : auth.realm);
+    const issuer = this.#issuerOf(auth);
+    const cached = fresh ? undefined : this.#tokens.get(issuer, scopes);
+    if (cached) return `Bearer ${cached}`;
+    const url = new URL(this.#tokenUrl(auth));
     if (auth.service) url.searchParams.set('service', auth.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -162,8 +173,7 @@ export class RegistryHttp {
     if (!token) throw new RegistryProtocolError(`token endpoint ${url.origin}${url.pathname} answered without a token`);
     // Docker's token spec: 60 s when unsaid; keep a margin for the requests in flight.
     const lifetimeMs = Math.max(10, parsed.expires_in ?? 60) * 1000;
-    this.#tokens.set(key, { token, expiresAt: Date.now() + lifetimeMs * 0.8 });
-    if (this.#tokens.size > 500) this.#tokens.delete(this.#tokens.keys().next().value!);
+    this.#tokens.set(issuer, scopes, token, Date.now() + lifetimeMs * 0.8);
     return `Bearer ${token}`;
   }
 

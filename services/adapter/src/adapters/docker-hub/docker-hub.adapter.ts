@@ -1,8 +1,9 @@
+import pMap from 'p-map';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 import { filterArtifacts, repositoryMatches, tagMatches } from '@wharf/contracts';
 import { RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError } from '../adapter.errors.js';
-import { mapLimit, toResource } from '../distribution/list-artifacts.js';
+import { toResource } from '../distribution/list-artifacts.js';
 import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapter.js';
 import type { AdapterDeps, AdapterFactory, AdapterPattern, Registry, RegistryInfo, Resource, ResourceArtifact } from '../registry-adapter.js';
 
@@ -71,21 +72,21 @@ export class DockerHubAdapter extends DockerRegistryAdapter {
     const repositories = (await this.#pages<{ name: string; namespace?: string }>(`/v2/repositories/${encodeURIComponent(namespace)}/?page_size=100`, options.signal))
       .map((r) => `${r.namespace ?? namespace}/${r.name}`)
       .filter((name) => repositoryMatches(filters, name));
-    const resources = await mapLimit(repositories, 4, async (name) => {
+    const resources = await pMap(repositories, async (name) => {
       const tags = (await this.#pages<{ name: string; digest?: string }>(`/v2/repositories/${name.split('/').map(encodeURIComponent).join('/')}/tags/?page_size=100`, options.signal)).filter((t) =>
         tagMatches(filters, t.name),
       );
       const byDigest = new Map<string, ResourceArtifact>();
-      await mapLimit(tags, 8, async (tag) => {
+      await pMap(tags, async (tag) => {
         const digest = tag.digest ?? (await this.headManifest(name, tag.name, options))?.digest;
         if (!digest) return;
         const artifact = byDigest.get(digest) ?? { type: 'image', digest, tags: [], labels: [] };
         artifact.tags.push(tag.name);
         byDigest.set(digest, artifact);
-      });
+      }, { concurrency: 8 });
       const kept = filterArtifacts(filters.filter((f) => f.type !== 'label'), [...byDigest.values()]);
       return kept.length > 0 ? [toResource(this.registry, name, kept)] : [];
-    });
+    }, { concurrency: 4 });
     return resources.flat();
   }
 

@@ -3,6 +3,7 @@ import { OperationUnsupportedError, RemoteRegistryError } from '../adapter.error
 import { DistributionClient } from '../distribution/distribution-client.js';
 import { listArtifacts } from '../distribution/list-artifacts.js';
 import { RegistryHttp } from '../distribution/registry-http.js';
+import type { RegistryHttpPool } from '../distribution/registry-http-pool.js';
 import type {
   AdapterDeps,
   AdapterFactory,
@@ -47,11 +48,13 @@ type Signal = { signal?: AbortSignal };
 export class DockerRegistryAdapter implements RegistryAdapter, ArtifactSource, ArtifactSink, BlobMounter {
   readonly registry: Registry;
   protected readonly client: DistributionClient;
+  readonly #pool: RegistryHttpPool | undefined;
 
   constructor(registry: Registry, deps: AdapterDeps, options: { contentUrl?: string } = {}) {
     this.registry = registry;
-    const http = (baseUrl: string) =>
-      new RegistryHttp({
+    this.#pool = deps.httpPool;
+    const http = (baseUrl: string) => {
+      const httpOptions = {
         baseUrl,
         credential: registry.credential,
         insecure: registry.insecure,
@@ -59,7 +62,9 @@ export class DockerRegistryAdapter implements RegistryAdapter, ArtifactSource, A
         idleTimeoutMs: deps.idleTimeoutMs,
         // A secret credential's tokens come from the registry's own token service, wherever its blobs are.
         tokenServiceUrl: registry.token_service_url ?? `${registry.url.replace(/\/+$/, '')}/service/token`,
-      });
+      };
+      return this.#pool ? this.#pool.acquire(httpOptions) : new RegistryHttp(httpOptions);
+    };
     const contentUrl = options.contentUrl ?? registry.url;
     this.client = new DistributionClient({ http: http(contentUrl), blobHttp: registry.blob_url ? http(registry.blob_url) : undefined });
   }
@@ -139,8 +144,14 @@ export class DockerRegistryAdapter implements RegistryAdapter, ArtifactSource, A
   mountBlob(fromRepository: string, digest: string, toRepository: string, options: Signal = {}): Promise<boolean> {
     return this.client.mountBlob(fromRepository, digest, toRepository, options);
   }
+  /** Gives the connections back to the pool (closes them without one). */
   async close(): Promise<void> {
-    await this.client.close();
+    if (!this.#pool) {
+      await this.client.close();
+      return;
+    }
+    this.#pool.release(this.client.http);
+    if (this.client.blobHttp !== this.client.http) this.#pool.release(this.client.blobHttp);
   }
 }
 

@@ -1,6 +1,7 @@
+import pMap from 'p-map';
 import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 import { filterArtifacts, repositoryMatches } from '@wharf/contracts';
-import { mapLimit, toResource } from '../distribution/list-artifacts.js';
+import { toResource } from '../distribution/list-artifacts.js';
 import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapter.js';
 import type { AdapterDeps, AdapterFactory, AdapterPattern, Registry, RegistryInfo, Resource, ResourceArtifact } from '../registry-adapter.js';
 import { HarborApi } from './harbor-api.js';
@@ -88,14 +89,14 @@ export class HarborAdapter extends DockerRegistryAdapter {
   override async fetchArtifacts(filters: readonly Filter[], options: { signal?: AbortSignal } = {}): Promise<Resource[]> {
     const projects = await this.#api.list<HarborProject>('/projects', options.signal);
     const repositories = (
-      await mapLimit(projects, 4, async (project) => {
+      await pMap(projects, async (project) => {
         const list = await this.#api.list<{ name: string }>(`/projects/${encodeURIComponent(project.name)}/repositories`, options.signal);
         return list.map((r) => ({ name: r.name, project }));
-      })
+      }, { concurrency: 4 })
     )
       .flat()
       .filter((r) => repositoryMatches(filters, r.name));
-    const resources = await mapLimit(repositories, 4, async ({ name, project }) => {
+    const resources = await pMap(repositories, async ({ name, project }) => {
       const inner = name.slice(project.name.length + 1);
       const artifacts = await this.#api.list<HarborArtifact>(
         `/projects/${encodeURIComponent(project.name)}/repositories/${repositoryPath(inner)}/artifacts?with_tag=true&with_label=true`,
@@ -112,7 +113,7 @@ export class HarborAdapter extends DockerRegistryAdapter {
       const resource = toResource(this.registry, name, kept);
       resource.metadata.repository.metadata = { public: project.metadata?.public ?? 'false' };
       return [resource];
-    });
+    }, { concurrency: 4 });
     return resources.flat();
   }
 
