@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import type { Logger } from '@wharf/logging';
 import type { Condition, ListQuery } from '../listing/list-query.js';
 import type { Principal } from '../rbac/principal.js';
@@ -51,7 +52,13 @@ export interface ExecutionFilters {
   trigger?: string;
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const errorText = (error: unknown): string => {
+  if (error instanceof AggregateError && error.errors.length > 0) return errorText(error.errors[0]);
+  return error instanceof Error ? error.message : String(error);
+};
+
+/** How many tasks of an execution are created, and their jobs submitted, at once. */
+const TASK_SUBMIT_CONCURRENCY = 8;
 
 /**
  * Replication executions (Harbor's replication controller and its copy flow). Starting
@@ -168,15 +175,22 @@ export class ReplicationService {
         if (this.#stopping.has(executionId)) return;
         await this.#deps.adapter.prepare(wire.dest, tasks.map((t) => t.dst));
       }
-      for (const task of tasks) {
-        if (this.#stopping.has(executionId)) break;
-        await this.#deps.tasks.create(executionId, { name: task.job.name, parameters: task.job.parameters }, task.extraAttrs);
-        created += 1;
-      }
+      // Several tasks are created (and their jobs submitted) at once, so that the first
+      // jobs run while the rest are still being submitted.
+      await pMap(
+        tasks,
+        async (task) => {
+          if (this.#stopping.has(executionId)) return;
+          await this.#deps.tasks.create(executionId, { name: task.job.name, parameters: task.job.parameters }, task.extraAttrs);
+          created += 1;
+        },
+        // Every creation settles before a failure is reported, so `created` is exact.
+        { concurrency: TASK_SUBMIT_CONCURRENCY, stopOnError: false },
+      );
       this.#deps.logger.info('replication tasks created', { executionId, policyId: policy.id, tasks: created });
     } catch (error) {
       if (this.#stopping.has(executionId)) return;
-      this.#deps.logger.warn('replication execution failed before its tasks', { executionId, policyId: policy.id, err: error });
+      this.#deps.logger.warn('replication execution failed before its tasks', { executionId, policyId: policy.id, err: error instanceof AggregateError ? (error.errors[0] as unknown) : error });
       if (created === 0) await this.#deps.executions.markError(executionId, errorText(error));
       else await this.#deps.executions.stop(executionId);
     } finally {
