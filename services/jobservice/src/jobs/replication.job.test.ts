@@ -37,16 +37,18 @@ describe('the REPLICATION job', () => {
   it('streams the copy, reporting progress as check-ins, and ends on the result line', async () => {
     const fake = await adapter((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
-      res.write('{"type":"progress","bytes":10,"total":100}\n');
-      setTimeout(() => res.end('{"type":"progress","bytes":100,"total":100}\n{"type":"result","bytes":100,"copied":[]}\n'), 20);
+      res.write('{"type":"progress","bytes":0,"total":100}\n');
+      setTimeout(() => res.write('{"type":"progress","bytes":10,"total":100}\n'), 20);
+      setTimeout(() => res.write('{"type":"progress","bytes":60,"total":100}\n'), 1100);
+      setTimeout(() => res.end('{"type":"progress","bytes":100,"total":100}\n{"type":"result","bytes":100,"copied":[]}\n'), 1150);
     });
     servers.push(fake.server);
     const checkIns: string[] = [];
     await createReplicationJob({ adapterUrl: fake.url, secret: 's' }).run(context(checkIns), params());
     expect(fake.seen[0]).toMatchObject({ path: '/api/v1/replications/copy', accept: 'application/x-ndjson' });
     expect(fake.seen[0]!.body.speed).toBe(0);
-    // Throttled to one a second: the first progress line only.
-    expect(checkIns.map((c) => JSON.parse(c) as unknown)).toEqual([{ bytes: 10, total: 100 }]);
+    // From the first second on, at most one a second: nothing at 0 or 10 bytes, 60 after a second, not 100 right after.
+    expect(checkIns.map((c) => JSON.parse(c) as unknown)).toEqual([{ bytes: 60, total: 100 }]);
   });
 
   it('fails for good on a 4xx error line and retryably on a 503 one', async () => {

@@ -39,7 +39,8 @@ function failureOf(status: number, message: string): Error {
 
 /**
  * Copies with the adapter's NDJSON answer: progress lines become check-ins (at most one a
- * second, `{"bytes","total"}`), the result line ends the job, an error line fails it.
+ * second, from the first second on, `{"bytes","total"}`), the result line ends the job, an
+ * error line fails it.
  */
 async function copy(ctx: JobContext, url: string, params: ReplicationParams, secret: string): Promise<Record<string, unknown>> {
   let response: Response;
@@ -55,7 +56,9 @@ async function copy(ctx: JobContext, url: string, params: ReplicationParams, sec
     throw new Error(`cannot reach ${new URL(url).origin}: ${(error as Error).message}`, { cause: error });
   }
   if (!response.ok || !response.body) throw failureOf(response.status, `${new URL(url).pathname} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
-  let lastReport = 0;
+  // The first check-in after a second of copying: a task done sooner needs none, and one at
+  // 0 bytes tells nothing.
+  let lastReport = Date.now();
   let buffered = '';
   for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
     buffered += chunk;
