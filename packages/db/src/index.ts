@@ -1,5 +1,6 @@
 export {
   createPool,
+  SERVICE_POOL_IDLE_TIMEOUT_MS,
   pingPool,
   withTransaction,
   quoteIdent,

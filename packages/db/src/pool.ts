@@ -18,12 +18,22 @@ export interface PoolOptions {
   connectionTimeoutMs?: number;
   statementTimeoutMs?: number;
   /**
+   * How long an idle connection is kept (default 30 s). A new server session costs the
+   * database a process and its catalog caches warming up: a service's long-lived pool keeps
+   * its sessions for minutes ({@link SERVICE_POOL_IDLE_TIMEOUT_MS}), so that a burst (a
+   * replication, a CI push storm) finds the sessions the previous one opened.
+   */
+  idleTimeoutMs?: number;
+  /**
    * `off`: the pool's sessions commit without waiting for the WAL flush (a crash of the
    * database server may lose the last fraction of a second of their commits), each write
    * one round trip instead of a transaction around `SET LOCAL`.
    */
   synchronousCommit?: 'on' | 'off';
 }
+
+/** The idle timeout of a service's own pool: 10 minutes. */
+export const SERVICE_POOL_IDLE_TIMEOUT_MS = 600_000;
 
 const INT8_OID = 20;
 const parseInt8 = (value: string): number => {
@@ -44,7 +54,9 @@ export function createPool(options: PoolOptions): pg.Pool {
     application_name: options.applicationName,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 60_000,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    // Idle sessions never hold the process open (a script that forgets end() still exits).
+    allowExitOnIdle: true,
     options: settings.length > 0 ? settings.join(' ') : undefined,
     types: {
       getTypeParser: ((oid: number, format?: string): unknown =>

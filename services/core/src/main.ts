@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import { signingKeyFromPem } from '@wharf/auth-token';
 import { loadConfig } from '@wharf/config';
-import { createPool, migrate, pingPool } from '@wharf/db';
+import { createPool, migrate, pingPool, SERVICE_POOL_IDLE_TIMEOUT_MS } from '@wharf/db';
 import { createMetrics, listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp } from './app.js';
@@ -80,7 +80,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     const applied = await migrate({ url: config.db.url, schema: config.db.schema, dir: MIGRATIONS, onOutput: (line) => logger.debug('migration output', { line }) });
     if (applied.length > 0) logger.info('database migrated', { applied });
   }
-  const pool = createPool({ url: config.db.url, schema: config.db.schema, max: config.db.poolMax, applicationName: 'core' });
+  const pool = createPool({ url: config.db.url, schema: config.db.schema, max: config.db.poolMax, applicationName: 'core', idleTimeoutMs: SERVICE_POOL_IDLE_TIMEOUT_MS });
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, commandTimeout: 5000 });
   redis.on('error', (error: Error) => logger.warn('redis connection problem', { err: error }));
   await redis.connect();

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '@wharf/auth-token';
 import { loadConfig } from '@wharf/config';
-import { createPool, migrate, pingPool } from '@wharf/db';
+import { createPool, migrate, pingPool, SERVICE_POOL_IDLE_TIMEOUT_MS } from '@wharf/db';
 import { createMetrics, listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import type { Express } from 'express';
@@ -57,7 +57,7 @@ export async function createRegistry(config: Config, options: { logger?: Logger 
     });
     if (applied.length > 0) logger.info('database migrated', { applied });
   }
-  const pool = createPool({ url: config.db.url, schema: config.db.schema, max: config.db.poolMax, applicationName: 'registry-facade' });
+  const pool = createPool({ url: config.db.url, schema: config.db.schema, max: config.db.poolMax, applicationName: 'registry-facade', idleTimeoutMs: SERVICE_POOL_IDLE_TIMEOUT_MS });
   const metrics = createMetrics({ service: 'registry-facade', routeLabel });
   const storage = withBaseDriver(createStorageDriver(config.storage), { logger, metrics: metrics.registry });
 
