@@ -67,6 +67,7 @@
  *   BENCH_BLOCK_MB            size of the random block layers are made of, MiB (4)
  *   BENCH_LOG_LEVEL           log level of every service and of distribution (info)
  *   BENCH_KEEP=1              keep the temp directory (logs, storage) for a look afterwards
+ *   BENCH_ONLY                `wharf` or `skopeo`: run only that copy (to profile one; no ratio)
  * Any ADAPTER_* / JOBSERVICE_* variable set in the environment reaches the services (e.g.
  * ADAPTER_COPY_BLOB_CONCURRENCY=6 to try another setting).
  */
@@ -99,6 +100,7 @@ const settings = {
   blockBytes: intSetting('BENCH_BLOCK_MB', 4, 1) * MIB,
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
   keep: process.env.BENCH_KEEP === '1',
+  only: process.env.BENCH_ONLY === 'wharf' || process.env.BENCH_ONLY === 'skopeo' ? process.env.BENCH_ONLY : undefined,
 };
 
 const TARGET_RATIO = 0.5;
@@ -304,7 +306,8 @@ async function runRound(ctx: Context, label: string, shape: { totalBytes: number
     ],
   ];
   if (!wharfFirst) steps.reverse();
-  if (settings.anchors) {
+  if (settings.only) steps.splice(0, steps.length, ...steps.filter(([kind]) => kind === settings.only));
+  if (settings.anchors && !settings.only) {
     const anchors: [Kind, () => Promise<Measure>][] = [
       ['skopeo → distribution', () => skopeoToDistribution(ctx, set, dir)],
       ['wharf push → distribution', () => wharfPush(ctx, set, wharfProject, join(dir, 'push-destination'))],
