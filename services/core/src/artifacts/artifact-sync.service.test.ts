@@ -10,7 +10,7 @@ import { ArtifactSyncService } from './artifact-sync.service.js';
  * A registry whose answers to `resolve` wait until the test lets them go, and a projection
  * that records what is written: enough to replay a late push event racing a tag delete.
  */
-function fixture() {
+function fixture(now: () => number = Date.now) {
   const image = createTestImage({ layers: 1 });
   const registryTags = new Map<string, string>([['temporary', image.manifest.digest]]);
   const gates: (() => void)[] = [];
@@ -33,8 +33,8 @@ function fixture() {
     remove: async () => true,
   } as unknown as PgArtifactRepository;
   const projects = { find: async () => ({ id: 1, name: 'lib' }) } as unknown as ProjectService;
-  const sync = new ArtifactSyncService({ registry, artifacts, projects, logger: createLogger({ service: 'core', level: 'error', format: 'json' }) });
-  return { sync, registryTags, gates, projection };
+  const sync = new ArtifactSyncService({ registry, artifacts, projects, logger: createLogger({ service: 'core', level: 'error', format: 'json' }), now });
+  return { sync, registryTags, gates, projection, digest: image.manifest.digest };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -66,5 +66,21 @@ describe('syncing the projection', () => {
     expect(gates).toHaveLength(2);
     for (const release of gates.splice(0)) release();
     await Promise.all([one, two]);
+  });
+
+  it('remembers for a minute a push it projected for core, so that its registry event need not read the registry again', async () => {
+    let now = 0;
+    const { sync, gates, projection, digest } = fixture(() => now);
+    const pushed = sync.syncPush({ repository: 'lib/app', digest, tag: 'temporary' });
+    await settle();
+    gates.shift()!();
+    await pushed;
+    expect(projection.has('temporary')).toBe(true);
+    expect(sync.projectedPush('lib/app', digest, 'temporary')).toBe(true);
+    expect(sync.projectedPush('lib/app', digest, 'other')).toBe(false);
+    expect(sync.projectedPush('lib/other', digest, 'temporary')).toBe(false);
+    expect(sync.projectedPush('lib/app', undefined, 'temporary')).toBe(false);
+    now = 60_000;
+    expect(sync.projectedPush('lib/app', digest, 'temporary')).toBe(false);
   });
 });

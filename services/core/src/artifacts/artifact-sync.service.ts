@@ -11,6 +11,10 @@ export interface SyncRequest {
 }
 
 const CONFIG_LIMIT = 1024 * 1024;
+const PUSH_MEMORY_MS = 60_000;
+const PUSH_MEMORY_ENTRIES = 10_000;
+
+const pushKey = (repository: string, digest: string, tag: string | undefined) => `${repository}@${digest}:${tag ?? ''}`;
 const MAX_INDEX_DEPTH = 4;
 
 /** Harbor's artifact types, from the config media type. */
@@ -36,9 +40,40 @@ export class ArtifactSyncService {
 
   /** The sync under way (or queued last) per repository. */
   readonly #queues = new Map<string, Promise<void>>();
+  /** When a push answered through core was projected, by repository, digest and tag. */
+  readonly #pushed = new Map<string, number>();
+  readonly #now: () => number;
 
-  constructor(deps: { registry: RegistryClient; artifacts: PgArtifactRepository; projects: ProjectService; logger: Logger }) {
+  constructor(deps: { registry: RegistryClient; artifacts: PgArtifactRepository; projects: ProjectService; logger: Logger; now?: () => number }) {
     this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Projects a push that core answered (read-your-writes) and remembers it for a minute, so
+   * that the registry's event for the same push, arriving a moment later, need not read the
+   * registry again ({@link projectedPush}).
+   */
+  async syncPush(request: SyncRequest & { digest: string }): Promise<void> {
+    await this.sync(request);
+    const now = this.#now();
+    this.#pushed.set(pushKey(request.repository, request.digest, request.tag), now);
+    for (const [key, at] of this.#pushed) {
+      if (now - at < PUSH_MEMORY_MS && this.#pushed.size <= PUSH_MEMORY_ENTRIES) break;
+      this.#pushed.delete(key);
+    }
+  }
+
+  /**
+   * Whether this push was projected by {@link syncPush} within the last minute. Skipping the
+   * event's sync then loses nothing: anything that changed the tag since (another push, a
+   * delete) projected itself, and the registry event path stays the repair for everything
+   * core did not answer itself (another replica, a failed projection, a push to the registry).
+   */
+  projectedPush(repository: string, digest: string | undefined, tag: string | undefined): boolean {
+    if (!digest) return false;
+    const at = this.#pushed.get(pushKey(repository, digest, tag));
+    return at !== undefined && this.#now() - at < PUSH_MEMORY_MS;
   }
 
   /**

@@ -226,8 +226,9 @@ async function afterPush(deps: V2GateDeps, req: Request, res: Response, digest: 
   const query = new URL(req.originalUrl, 'http://core.invalid').searchParams;
   const tags = [...new Set([...(isValidTag(reference) && !looksLikeDigest(reference) ? [reference] : []), ...query.getAll('tag').filter(isValidTag)])];
   try {
-    await deps.sync.sync({ repository: match.name, digest });
-    for (const tag of tags) await deps.sync.sync({ repository: match.name, tag });
+    // One read of the registry for the digest and its first tag; further tags (`?tag=`) each resolved.
+    await deps.sync.syncPush({ repository: match.name, digest, tag: tags[0] });
+    for (const tag of tags.slice(1)) await deps.sync.syncPush({ repository: match.name, digest, tag });
     const claims = await deps.tokens.verify(/^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
     const project = await deps.projects.find({ name: match.name.split('/')[0]! });
     for (const tag of tags.length > 0 ? tags : [undefined]) {

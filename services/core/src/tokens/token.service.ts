@@ -38,10 +38,14 @@ export interface IssuedTokens {
  * system admins. Refresh tokens are signed too and checked against the account each time
  * they are used, so a deleted user, a changed password or a disabled robot ends them.
  */
+const INTERNAL_TOKEN_TTL_SECONDS = 300;
+
 export class TokenService {
   readonly #deps: TokenServiceDeps;
   readonly #verifier: TokenVerifier;
   readonly #now: () => Date;
+  /** Core's own tokens by repository and actions, reused for most of their lifetime. */
+  readonly #internal = new Map<string, { token: string; reuseUntil: number }>();
 
   constructor(deps: TokenServiceDeps) {
     this.#deps = deps;
@@ -96,17 +100,27 @@ export class TokenService {
     return this.#verifier.verify(token);
   }
 
-  /** A short-lived token for core's own calls to the registry. */
+  /**
+   * A short-lived token for core's own calls to the registry (5 minutes), signed once and
+   * reused for its first 4: projecting one push reads the registry several times.
+   */
   async internalToken(repository: string, actions: readonly string[]): Promise<string> {
+    const key = `${repository} ${[...actions].sort().join(',')}`;
+    const now = this.#now();
+    const cached = this.#internal.get(key);
+    if (cached && cached.reuseUntil > now.getTime()) return cached.token;
     const issued = await issueToken({
       key: this.#deps.key,
       issuer: this.#deps.issuer,
       audience: this.#deps.service,
       subject: INTERNAL_SUBJECT,
       access: [{ type: 'repository', name: repository, actions: [...actions] }],
-      ttlSeconds: 300,
-      now: this.#now(),
+      ttlSeconds: INTERNAL_TOKEN_TTL_SECONDS,
+      now,
     });
+    this.#internal.delete(key);
+    this.#internal.set(key, { token: issued.token, reuseUntil: now.getTime() + (INTERNAL_TOKEN_TTL_SECONDS - 60) * 1000 });
+    if (this.#internal.size > 1000) this.#internal.delete(this.#internal.keys().next().value!);
     return issued.token;
   }
 
