@@ -49,8 +49,8 @@ function mounterOf(adapter: RegistryAdapter & ArtifactSink): (RegistryAdapter & 
 }
 
 /**
- * Copies one blob between registries (Harbor's copyBlob, and further): present at the
- * destination → nothing; mountable from a repository of the same registry → mount; else
+ * Copies one blob between registries (Harbor's copyBlob, and further): known in another
+ * repository of the destination registry → mount; present at the destination → nothing; else
  * streamed source → destination, resumed from where the destination's upload stands on each
  * retry, with exponential backoff between attempts.
  */
@@ -94,14 +94,18 @@ export class BlobCopier {
     const { destination } = ctx;
     for (let attempt = 0; ; attempt++) {
       try {
+        // A blob another repository of the registry is known to hold is mounted straight
+        // away: a mount of a blob the repository already has succeeds too, so the HEAD that
+        // would have told is spared.
+        const candidates = this.#mountCandidates(blob, ctx);
+        if (candidates.length > 0 && (await this.#mount(blob, ctx, candidates))) {
+          ctx.onSpared(blob.size);
+          return 'mounted';
+        }
         if (await destination.adapter.blobExists(destination.repository, blob.digest, { signal: ctx.signal })) {
           ctx.onSpared(blob.size);
           this.#deps.mounts.remember(destination.registryKey, blob.digest, destination.repository);
           return 'existing';
-        }
-        if (await this.#mount(blob, ctx)) {
-          ctx.onSpared(blob.size);
-          return 'mounted';
         }
         await this.#transfer(blob, ctx);
         this.#deps.mounts.remember(destination.registryKey, blob.digest, destination.repository);
@@ -120,14 +124,19 @@ export class BlobCopier {
     }
   }
 
-  async #mount(blob: Descriptor, ctx: BlobCopyContext): Promise<boolean> {
+  /** Repositories of the destination registry to mount the blob from (none when it cannot mount). */
+  #mountCandidates(blob: Descriptor, ctx: BlobCopyContext): string[] {
     const { source, destination } = ctx;
-    const mounter = mounterOf(destination.adapter);
-    if (!mounter) return false;
+    if (!mounterOf(destination.adapter)) return [];
     const candidates = this.#deps.mounts.repositoriesWith(destination.registryKey, blob.digest);
     if (source.registryKey === destination.registryKey) candidates.unshift(source.repository);
-    for (const from of new Set(candidates)) {
-      if (from === destination.repository) continue;
+    return [...new Set(candidates)].filter((from) => from !== destination.repository);
+  }
+
+  async #mount(blob: Descriptor, ctx: BlobCopyContext, candidates: readonly string[]): Promise<boolean> {
+    const { destination } = ctx;
+    const mounter = mounterOf(destination.adapter)!;
+    for (const from of candidates) {
       try {
         if (await mounter.mountBlob(from, blob.digest, destination.repository, { signal: ctx.signal })) {
           this.#deps.logger.debug('blob mounted', { digest: blob.digest, from, to: destination.repository });

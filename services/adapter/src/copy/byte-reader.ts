@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { SpeedLimiter } from './speed-limiter.js';
+import { unlimited, type SpeedLimiter } from './speed-limiter.js';
 
 export interface ByteReaderOptions {
   limiter: SpeedLimiter;
@@ -21,10 +21,16 @@ export class ByteReader {
   #pending: Buffer | undefined;
   #done = false;
 
+  readonly #onAbort: () => void;
+
   constructor(source: Readable, options: ByteReaderOptions) {
     this.#source = source;
     this.#iterator = (source[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
     this.#options = options;
+    // An abort ends the read in flight by closing the source: one listener for the whole
+    // body, not one per chunk.
+    this.#onAbort = () => source.destroy();
+    options.signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   get done(): boolean {
@@ -65,7 +71,7 @@ export class ByteReader {
         piece = piece.subarray(0, left);
       }
       try {
-        await this.#options.limiter.take(piece.byteLength, this.#options.signal);
+        if (this.#options.limiter !== unlimited) await this.#options.limiter.take(piece.byteLength, this.#options.signal);
       } catch (error) {
         if (graceful && this.#options.signal.aborted) {
           this.#pending = Buffer.concat([piece, this.#pending ?? Buffer.alloc(0)]);
@@ -80,6 +86,7 @@ export class ByteReader {
   }
 
   destroy(): void {
+    this.#options.signal.removeEventListener('abort', this.#onAbort);
     this.#source.destroy();
   }
 
@@ -95,26 +102,23 @@ export class ByteReader {
       if (graceful) return ABORTED;
       throw signal.reason;
     }
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<typeof ABORTED>((resolve, reject) => {
-      onAbort = () => (graceful ? resolve(ABORTED) : reject(signal.reason as Error));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    let result: IteratorResult<Buffer>;
     try {
-      const read = this.#iterator.next();
-      const result = await Promise.race([read, aborted]);
-      if (result === ABORTED) {
-        // The read in flight is dropped with the source once the body ends.
-        read.catch(() => undefined);
-        return ABORTED;
-      }
-      if (result.done) {
-        this.#done = true;
-        return undefined;
-      }
-      return Buffer.isBuffer(result.value) ? result.value : Buffer.from(result.value);
-    } finally {
-      signal.removeEventListener('abort', onAbort!);
+      result = await this.#iterator.next();
+    } catch (error) {
+      // The source closed by an abort: the body ends (graceful) or fails with the abort's reason.
+      if (!signal.aborted) throw error;
+      if (graceful) return ABORTED;
+      throw signal.reason;
     }
+    if (result.done) {
+      if (signal.aborted) {
+        if (graceful) return ABORTED;
+        throw signal.reason;
+      }
+      this.#done = true;
+      return undefined;
+    }
+    return Buffer.isBuffer(result.value) ? result.value : Buffer.from(result.value);
   }
 }
