@@ -40,7 +40,9 @@
  * Second anchor (BENCH_ANCHORS=1, the default), each round: skopeo sync from the source
  * into a fresh distribution, and a push-based Wharf policy (src = local, dest = another fresh
  * distribution) replicating the `wharf-rN` project that round's Wharf run filled.
- * Before the rounds, an untimed warm-up of both tools on a small set (BENCH_WARMUP_MB).
+ * Before the rounds, an untimed warm-up of both tools on a small set of as many images as a
+ * round (BENCH_WARMUP_MB in all): the servers then run the first round as warmed up as the
+ * others (as many concurrent tasks, database sessions open), as a registry in use would.
  *
  * Reported: per-round times, medians, the ratio wharf/skopeo (target ≤ 0.5), the adapter's
  * peak RSS during its run (VmHWM from /proc/<pid>/status, reset before the run where the
@@ -59,7 +61,7 @@
  *   BENCH_REPLICATION_MB      distinct data per image set in MB (10^6 bytes) (500)
  *   BENCH_REPLICATION_IMAGES  images per set, one repository each (20)
  *   BENCH_ROUNDS              measured rounds; medians are reported (3)
- *   BENCH_WARMUP_MB           size of the warm-up set (4 images) in MB; 0 = no warm-up (20)
+ *   BENCH_WARMUP_MB           size of the warm-up set (BENCH_REPLICATION_IMAGES images) in MB; 0 = no warm-up (20)
  *   BENCH_ANCHORS             1: also skopeo → distribution and Wharf push → distribution (1)
  *   BENCH_POLL_MS             execution status poll interval (150)
  *   BENCH_TIMEOUT_SECONDS     longest wait for one execution (1800)
@@ -393,7 +395,7 @@ async function main(): Promise<void> {
   out(`Wharf replication benchmark: a pull-based Wharf execution vs skopeo sync, same images, same destination suite\n${machine()}\n`);
   out(
     `settings: ${settings.images} images, ${settings.totalBytes / MB} MB distinct per set, ${settings.rounds} round(s)` +
-      `${settings.warmUpBytes > 0 ? ` + warm-up (${settings.warmUpBytes / MB} MB, 4 images)` : ''}, anchors ${settings.anchors ? 'on' : 'off'}, ` +
+      `${settings.warmUpBytes > 0 ? ` + warm-up (${settings.warmUpBytes / MB} MB, ${settings.images} images)` : ''}, anchors ${settings.anchors ? 'on' : 'off'}, ` +
       `poll ${settings.pollMs} ms, log level ${settings.logLevel}, block ${settings.blockBytes / MIB} MiB\n`,
   );
   const tuned = Object.entries(process.env).filter(([name]) => /^(ADAPTER|JOBSERVICE|CORE|PROXY|REGISTRY)_/.test(name));
@@ -437,7 +439,7 @@ async function main(): Promise<void> {
 
   if (settings.warmUpBytes > 0) {
     out('\nWarm-up\n');
-    await runRound(ctx, 'warm', { totalBytes: settings.warmUpBytes, images: 4 }, true);
+    await runRound(ctx, 'warm', { totalBytes: settings.warmUpBytes, images: settings.images }, true);
   }
   out('\nRounds\n');
   const rounds: Round[] = [];
