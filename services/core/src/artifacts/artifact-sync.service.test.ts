@@ -31,6 +31,8 @@ function fixture(now: () => number = Date.now) {
     },
     removeTag: async (_repository: string, tag: string) => projection.delete(tag),
     remove: async () => true,
+    findByTag: async (_repository: string, tag: string) => (projection.has(tag) ? { digest: image.manifest.digest } : undefined),
+    findByDigest: async () => (projection.size > 0 ? { digest: image.manifest.digest } : undefined),
   } as unknown as PgArtifactRepository;
   const projects = { find: async () => ({ id: 1, name: 'lib' }) } as unknown as ProjectService;
   const sync = new ArtifactSyncService({ registry, artifacts, projects, logger: createLogger({ service: 'core', level: 'error', format: 'json' }), now });
@@ -68,7 +70,7 @@ describe('syncing the projection', () => {
     await Promise.all([one, two]);
   });
 
-  it('remembers for a minute a push it projected for core, so that its registry event need not read the registry again', async () => {
+  it('remembers for a minute a push it projected for core, so that its registry event need not read the registry again while the projection shows it', async () => {
     let now = 0;
     const { sync, gates, projection, digest } = fixture(() => now);
     const pushed = sync.syncPush({ repository: 'lib/app', digest, tag: 'temporary' });
@@ -76,11 +78,15 @@ describe('syncing the projection', () => {
     gates.shift()!();
     await pushed;
     expect(projection.has('temporary')).toBe(true);
-    expect(sync.projectedPush('lib/app', digest, 'temporary')).toBe(true);
-    expect(sync.projectedPush('lib/app', digest, 'other')).toBe(false);
-    expect(sync.projectedPush('lib/other', digest, 'temporary')).toBe(false);
-    expect(sync.projectedPush('lib/app', undefined, 'temporary')).toBe(false);
+    expect(await sync.projectedPush('lib/app', digest, 'temporary')).toBe(true);
+    expect(await sync.projectedPush('lib/app', digest, 'other')).toBe(false);
+    expect(await sync.projectedPush('lib/other', digest, 'temporary')).toBe(false);
+    expect(await sync.projectedPush('lib/app', undefined, 'temporary')).toBe(false);
+    // A projection that lost the tag meanwhile is synced again.
+    projection.delete('temporary');
+    expect(await sync.projectedPush('lib/app', digest, 'temporary')).toBe(false);
+    projection.add('temporary');
     now = 60_000;
-    expect(sync.projectedPush('lib/app', digest, 'temporary')).toBe(false);
+    expect(await sync.projectedPush('lib/app', digest, 'temporary')).toBe(false);
   });
 });

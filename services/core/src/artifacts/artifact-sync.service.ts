@@ -65,15 +65,18 @@ export class ArtifactSyncService {
   }
 
   /**
-   * Whether this push was projected by {@link syncPush} within the last minute. Skipping the
-   * event's sync then loses nothing: anything that changed the tag since (another push, a
-   * delete) projected itself, and the registry event path stays the repair for everything
-   * core did not answer itself (another replica, a failed projection, a push to the registry).
+   * Whether this push was projected by {@link syncPush} within the last minute and the
+   * projection still shows it (the tag on that digest, or the digest). Skipping the event's
+   * sync then loses nothing: anything that changed the tag since (another push, a delete)
+   * projected itself, and a projection that lost the artifact meanwhile is repaired by the
+   * sync as before. Checking the projection is one query; the sync reads the registry.
    */
-  projectedPush(repository: string, digest: string | undefined, tag: string | undefined): boolean {
+  async projectedPush(repository: string, digest: string | undefined, tag: string | undefined): Promise<boolean> {
     if (!digest) return false;
     const at = this.#pushed.get(pushKey(repository, digest, tag));
-    return at !== undefined && this.#now() - at < PUSH_MEMORY_MS;
+    if (at === undefined || this.#now() - at >= PUSH_MEMORY_MS) return false;
+    const projected = tag ? await this.#deps.artifacts.findByTag(repository, tag) : await this.#deps.artifacts.findByDigest(repository, digest);
+    return projected?.digest === digest;
   }
 
   /**

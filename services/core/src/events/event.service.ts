@@ -92,7 +92,7 @@ export class EventService {
       case 'delete': {
         if (await this.#deps.events.isApplied(event.id)) return false;
         // A push core answered itself was projected then: its event only records it as applied.
-        if (event.action === 'delete' || !this.#deps.sync.projectedPush(repository, digest, tag)) await this.#deps.sync.sync({ repository, digest, tag });
+        if (event.action === 'delete' || !(await this.#deps.sync.projectedPush(repository, digest, tag))) await this.#deps.sync.sync({ repository, digest, tag });
         await this.#deps.events.markApplied(event.id, event.action, {
           projectId,
           operation: event.action === 'push' ? 'create' : 'delete',
