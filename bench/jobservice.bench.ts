@@ -17,8 +17,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -61,8 +59,7 @@ async function main(): Promise<void> {
   cleanups.onSignals();
   out(`jobservice benchmark\n${machine()}\n`);
   out(`${settings.jobs} DEMO no-op jobs, ${settings.concurrency} submits in flight; then ${settings.steadyRate} jobs/s for ${settings.steadySeconds} s; log level ${settings.logLevel}\n`);
-  const workDir = mkdtempSync(join(tmpdir(), 'wharf-bench-jobservice-'));
-  cleanups.push(() => (settings.keep ? out(`kept ${workDir}\n`) : rmSync(workDir, { recursive: true, force: true })));
+  const workDir = cleanups.workDir('wharf-bench-jobservice-', settings.keep);
 
   const redis = await createTestRedisNamespace('bench-js');
   cleanups.push(() => redis.cleanup());

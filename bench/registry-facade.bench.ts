@@ -24,13 +24,12 @@
  *   BENCH_FACADE_ENTRY  another facade build's main.js to measure instead (A/B comparisons)
  *   BENCH_KEEP=1        keep the temp directory (logs, storage) for a look afterwards
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestImage } from '../packages/testing/dist/index.js';
 import { BlobPattern, newNonce } from './lib/blob-source.ts';
-import { calibrate, Cleanups, describeCeiling, intSetting, machine, mbps, syncDisks, tail, type Ceiling } from './lib/harness.ts';
+import { calibrate, Cleanups, describeCeiling, intSetting, machine, mbps, runBench, syncDisks, tail, type Ceiling } from './lib/harness.ts';
 import { BenchClient } from './lib/http-client.ts';
 import { deleteBlob, pullBlob, pushManifests, pushSmallBlob, pushStreamedBlob, smallManifests } from './lib/operations.ts';
 import { startDistribution, startFacade, memoryOf, watchProcess, type RunningRegistry, type Watched } from './lib/registries.ts';
@@ -185,11 +184,7 @@ async function main(): Promise<void> {
     out(`facade overrides: entry ${settings.facadeEntry ?? '(default)'}, env ${JSON.stringify(settings.facadeEnv)}\n`);
   }
 
-  const workDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
-  cleanups.push(() => {
-    if (settings.keep) out(`kept ${workDir}\n`);
-    else rmSync(workDir, { recursive: true, force: true });
-  });
+  const workDir = cleanups.workDir('wharf-bench-', settings.keep);
   for (const name of ['facade', 'distribution']) mkdirSync(join(workDir, name));
   out(`work dir ${workDir}\n\n`);
 
@@ -231,11 +226,4 @@ async function main(): Promise<void> {
   summary(facade, distribution, ceiling);
 }
 
-try {
-  await main();
-} catch (error) {
-  process.exitCode = 1;
-  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
-} finally {
-  await cleanups.run();
-}
+await runBench(main, cleanups);

@@ -74,13 +74,11 @@
  * ADAPTER_COPY_BLOB_CONCURRENCY=6 to try another setting).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { endpointOf, ensureInfrastructure } from '../tools/launcher/dist/index.js';
 import { BlobPattern } from './lib/blob-source.ts';
-import { Cleanups, intSetting, machine, syncDisks, tail } from './lib/harness.ts';
+import { Cleanups, ensureTestInfrastructure, intSetting, machine, runBench, syncDisks, tail } from './lib/harness.ts';
 import { BenchClient } from './lib/http-client.ts';
 import { buildImageSet, pushImageSet, type ImageSet } from './lib/image-set.ts';
 import { processesNamed, processGroup, settle, startDistribution, watchCpu, watchProcess, type ProcessGroup, type RunningRegistry } from './lib/registries.ts';
@@ -400,17 +398,9 @@ async function main(): Promise<void> {
   );
   const tuned = Object.entries(process.env).filter(([name]) => /^(ADAPTER|JOBSERVICE|CORE|PROXY|REGISTRY)_/.test(name));
   out(`service settings from the environment: ${tuned.length > 0 ? tuned.map(([k, v]) => `${k}=${v}`).join(' ') : '(none: defaults)'}\n`);
-  await ensureInfrastructure(
-    [endpointOf('postgres', process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'), endpointOf('redis', process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379')],
-    (line) => out(`${line}\n`),
-    ROOT,
-  );
+  await ensureTestInfrastructure(ROOT);
 
-  const workDir = mkdtempSync(join(tmpdir(), 'wharf-replication-bench-'));
-  cleanups.push(() => {
-    if (settings.keep) out(`kept ${workDir}\n`);
-    else rmSync(workDir, { recursive: true, force: true });
-  });
+  const workDir = cleanups.workDir('wharf-replication-bench-', settings.keep);
   cleanups.push(skopeoCacheCleanup());
   out(`work dir ${workDir}\n`);
 
@@ -456,11 +446,4 @@ async function main(): Promise<void> {
   );
 }
 
-try {
-  await main();
-} catch (error) {
-  process.exitCode = 1;
-  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
-} finally {
-  await cleanups.run();
-}
+await runBench(main, cleanups);

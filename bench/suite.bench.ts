@@ -54,15 +54,13 @@
  *   BENCH_SETTLE_SECONDS  longest wait for the servers to go quiet after a phase (120)
  *   BENCH_KEEP=1        keep the temp directory (logs, storage) for a look afterwards
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createTestImage, type TestBlob } from '../packages/testing/dist/index.js';
-import { endpointOf, ensureInfrastructure } from '../tools/launcher/dist/index.js';
 import { BlobPattern, newNonce } from './lib/blob-source.ts';
-import { calibrate, Cleanups, describeCeiling, intSetting, machine, mbps, syncDisks, tail, type Ceiling } from './lib/harness.ts';
+import { calibrate, Cleanups, describeCeiling, ensureTestInfrastructure, intSetting, machine, mbps, runBench, syncDisks, tail, type Ceiling } from './lib/harness.ts';
 import { BenchClient } from './lib/http-client.ts';
 import { deleteBlob, getRepeatedly, MANIFEST_ACCEPT, pullBlob, pushSmallBlob, pushStreamedBlob, putManifest, smallManifests } from './lib/operations.ts';
 import { processesNamed, processGroup, settle, startDistribution, watchCpu, type ProcessGroup } from './lib/registries.ts';
@@ -288,17 +286,9 @@ async function main(): Promise<void> {
       `manifest GETs ${settings.connections} connections x ${settings.getSeconds} s, ${settings.rounds} round(s) + 1 warm-up, ` +
       `log level ${settings.logLevel}, proxy registry route ${settings.registryRoute ?? "(the launcher's default)"}\n`,
   );
-  await ensureInfrastructure(
-    [endpointOf('postgres', process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'), endpointOf('redis', process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379')],
-    (line) => out(`${line}\n`),
-    ROOT,
-  );
+  await ensureTestInfrastructure(ROOT);
 
-  const workDir = mkdtempSync(join(tmpdir(), 'wharf-suite-bench-'));
-  cleanups.push(() => {
-    if (settings.keep) out(`kept ${workDir}\n`);
-    else rmSync(workDir, { recursive: true, force: true });
-  });
+  const workDir = cleanups.workDir('wharf-suite-bench-', settings.keep);
   for (const name of ['wharf', 'distribution', 'token']) mkdirSync(join(workDir, name));
   out(`work dir ${workDir}\n\n`);
 
@@ -365,11 +355,4 @@ async function main(): Promise<void> {
   summary(targets, ceiling);
 }
 
-try {
-  await main();
-} catch (error) {
-  process.exitCode = 1;
-  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
-} finally {
-  await cleanups.run();
-}
+await runBench(main, cleanups);

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { arch, cpus, release, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { arch, cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { endpointOf, ensureInfrastructure } from '../../tools/launcher/dist/index.js';
 import { newNonce, type BlobPattern } from './blob-source.ts';
 import { BenchClient } from './http-client.ts';
 import { BenchError, getRepeatedly, pushStreamedBlob } from './operations.ts';
@@ -68,6 +70,16 @@ export class Cleanups {
     }
   }
 
+  /** A fresh temp directory `<prefix>XXXXXX`, removed last (kept and named with `keep`). */
+  workDir(prefix: string, keep: boolean): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    this.push(() => {
+      if (keep) out(`kept ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
+    });
+    return dir;
+  }
+
   /** On SIGINT/SIGTERM: clean up, then exit 130. */
   onSignals(): void {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -76,6 +88,27 @@ export class Cleanups {
         void this.run().finally(() => process.exit(130));
       });
     }
+  }
+}
+
+/** Postgres and Redis as the tests find them (TEST_DATABASE_URL, TEST_REDIS_URL; local defaults), started by the launcher when down. */
+export async function ensureTestInfrastructure(rootDir: string): Promise<void> {
+  await ensureInfrastructure(
+    [endpointOf('postgres', process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'), endpointOf('redis', process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379')],
+    (line) => out(`${line}\n`),
+    rootDir,
+  );
+}
+
+/** Runs a benchmark's `main`: a failure is printed and sets the exit code; the cleanups run either way. */
+export async function runBench(main: () => Promise<void>, cleanups: Cleanups): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    process.exitCode = 1;
+    process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
+  } finally {
+    await cleanups.run();
   }
 }
 
