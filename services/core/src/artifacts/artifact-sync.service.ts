@@ -11,11 +11,12 @@ export interface SyncRequest {
 }
 
 const CONFIG_LIMIT = 1024 * 1024;
+const MAX_INDEX_DEPTH = 4;
+/** How long, and how many, pushes core projected are remembered for their registry events. */
 const PUSH_MEMORY_MS = 60_000;
 const PUSH_MEMORY_ENTRIES = 10_000;
 
 const pushKey = (repository: string, digest: string, tag: string | undefined) => `${repository}@${digest}:${tag ?? ''}`;
-const MAX_INDEX_DEPTH = 4;
 
 /** Harbor's artifact types, from the config media type. */
 export function artifactTypeOf(manifest: ParsedManifest): string {
@@ -57,10 +58,13 @@ export class ArtifactSyncService {
   async syncPush(request: SyncRequest & { digest: string }): Promise<void> {
     await this.sync(request);
     const now = this.#now();
-    this.#pushed.set(pushKey(request.repository, request.digest, request.tag), now);
-    for (const [key, at] of this.#pushed) {
+    const key = pushKey(request.repository, request.digest, request.tag);
+    // Oldest first: a push remembered again moves to the end.
+    this.#pushed.delete(key);
+    this.#pushed.set(key, now);
+    for (const [oldest, at] of this.#pushed) {
       if (now - at < PUSH_MEMORY_MS && this.#pushed.size <= PUSH_MEMORY_ENTRIES) break;
-      this.#pushed.delete(key);
+      this.#pushed.delete(oldest);
     }
   }
 

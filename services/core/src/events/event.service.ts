@@ -5,9 +5,6 @@ import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js'
 import type { PgEventRepository, PullEvent } from './event.repository.js';
 import type { RegistryEvent } from './registry-event.schemas.js';
 
-/** The subject of core's own registry tokens. */
-export const INTERNAL_SUBJECT = INTERNAL_TOKEN_SUBJECT;
-
 /** The audit entry of a push or delete, keyed so that the push response and the registry event record it once. */
 export function artifactAuditKey(action: string, repository: string, digest: string | undefined, tag: string | undefined, requestId: string | undefined): string {
   return [action, repository, digest ?? '', tag ?? '', requestId ?? ''].join('|');
@@ -69,7 +66,7 @@ export class EventService {
     if (event.action !== 'pull' || (mediaType && !manifestMediaTypes.includes(mediaType))) return undefined;
     const username = event.actor?.name || 'anonymous';
     // core reads manifests itself to project them; those reads are not pulls.
-    if (username === INTERNAL_SUBJECT) return undefined;
+    if (username === INTERNAL_TOKEN_SUBJECT) return undefined;
     const at = event.timestamp ? new Date(event.timestamp) : new Date();
     return { id: event.id, repository, digest, tag, at: Number.isNaN(at.getTime()) ? new Date() : at, resource: artifactResource(repository, digest, tag), username };
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import { createTokenVerifier, issueToken, publicJwk, type Access, type SigningKey, type TokenClaims, type TokenVerifier } from '@wharf/auth-token';
 import type { JWK } from 'jose';
 import { jwtVerify, SignJWT } from 'jose';
@@ -7,7 +8,6 @@ import { isSysadmin, principalName, type Principal } from '../rbac/principal.js'
 import type { RbacService } from '../rbac/rbac.service.js';
 import type { RobotService } from '../robots/robot.service.js';
 import type { UserService } from '../users/user.service.js';
-import { INTERNAL_SUBJECT } from '../events/event.service.js';
 import { RefreshTokenInvalidError } from './token.errors.js';
 
 export interface TokenServiceDeps {
@@ -113,7 +113,7 @@ export class TokenService {
       key: this.#deps.key,
       issuer: this.#deps.issuer,
       audience: this.#deps.service,
-      subject: INTERNAL_SUBJECT,
+      subject: INTERNAL_TOKEN_SUBJECT,
       access: [{ type: 'repository', name: repository, actions: [...actions] }],
       ttlSeconds: INTERNAL_TOKEN_TTL_SECONDS,
       now,
