@@ -73,19 +73,36 @@ export async function pingPool(pool: Queryable): Promise<void> {
   await pool.query('SELECT 1');
 }
 
-/** Runs `fn` in a transaction on one client; commits when it resolves, rolls back when it throws. */
+/**
+ * Runs `fn` in a transaction on one client; commits when it resolves, rolls back when it throws.
+ *
+ * While a client is checked out, pg's pool no longer listens for its errors: a connection
+ * lost between two statements (a database restart, a terminated backend) would emit an
+ * unhandled `error` and end the process. The client gets a listener for as long as it is
+ * out; the failure then surfaces as the rejection of the statement that needs the
+ * connection, and the broken client is destroyed on release instead of going back to the pool.
+ */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error): void => {
+    lost ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    lost ??= (await client.query('ROLLBACK').then(
+      () => undefined,
+      (rollbackError: unknown) => rollbackError as Error,
+    ));
     throw error;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(lost ?? undefined);
   }
 }
 

@@ -57,4 +57,22 @@ describe('db on a real Postgres', () => {
     const names = await pool.query<{ name: string }>('SELECT name FROM item ORDER BY name');
     expect(names.rows.map((r) => r.name)).toEqual(['big', 'kept']);
   });
+
+  it('survives the connection of a checked-out transaction client dying between statements: the transaction fails, the process and the pool go on', async () => {
+    const admin = createPool({ url: db.url, max: 1 });
+    try {
+      const failed = withTransaction(pool, async (tx) => {
+        const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        // As a database restart does: the server ends the session while the client is out of the pool.
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx.query("INSERT INTO item (name, size) VALUES ('never', 1)");
+      });
+      await expect(failed).rejects.toThrow();
+      const names = await pool.query<{ name: string }>('SELECT name FROM item ORDER BY name');
+      expect(names.rows.map((r) => r.name)).not.toContain('never');
+    } finally {
+      await admin.end();
+    }
+  });
 });
