@@ -40,11 +40,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const end = duration.startTimer();
-    const startBytes = req.socket.bytesRead;
+    // The socket is kept: when the response closes, the request may have let go of it already.
+    const socket = req.socket as Request['socket'] | null;
+    const startBytes = socket?.bytesRead ?? 0;
     res.once('close', () => {
       const route = routeLabel(req);
       end({ method: req.method, route, status: String(res.statusCode) });
-      bytesIn.inc({ method: req.method, route }, Math.max(0, req.socket.bytesRead - startBytes));
+      bytesIn.inc({ method: req.method, route }, Math.max(0, (socket?.bytesRead ?? startBytes) - startBytes));
     });
     next();
   };

@@ -22,7 +22,10 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}) {
     const started = process.hrtime.bigint();
     // A keep-alive connection carries many requests: a body without Content-Length is
     // counted as what the connection read since the previous request on it ended.
-    const socket = req.socket;
+    // Read now: once the connection is gone (a client hanging up, a 413 closing it) the
+    // request no longer holds its socket, and the line is written after that.
+    const socket = req.socket as Socket | null;
+    const remoteAddr = socket?.remoteAddress;
     const bytesReadBefore = socket ? (readAtLastEnd.get(socket) ?? 0) : 0;
     const context = currentRequestContext();
     let logged = false;
@@ -40,7 +43,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}) {
         bytesIn: req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) || 0 : Math.max(0, (socket?.bytesRead ?? 0) - bytesReadBefore),
         bytesOut: Number(res.getHeader('content-length') ?? 0) || undefined,
         userAgent: req.headers['user-agent'],
-        remoteAddr: req.socket.remoteAddress,
+        remoteAddr,
         aborted: !res.writableFinished,
         user: context?.user,
       };

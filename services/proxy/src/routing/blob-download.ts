@@ -40,7 +40,7 @@ function requestHead(req: Request, res: Response, host: string, scheme: 'http' |
     if (HOP_BY_HOP.has(lower) || lower === 'host' || lower.startsWith('x-forwarded-') || lower === 'x-request-id' || lower.startsWith('x-wharf-')) continue;
     lines.push(`${name}: ${req.rawHeaders[i + 1]!}`);
   }
-  const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+  const forwardedFor = [req.headers['x-forwarded-for'], req.socket?.remoteAddress].filter(Boolean).join(', ');
   lines.push(`Host: ${host}`, `X-Forwarded-For: ${forwardedFor}`, `X-Forwarded-Proto: ${scheme}`, `X-Request-Id: ${requestIdOf(res)}`, 'Connection: close');
   if (req.headers.host) lines.push(`X-Forwarded-Host: ${req.headers.host}`);
   if (handoff) lines.push('X-Wharf-Blob-Handoff: file');

@@ -94,7 +94,7 @@ export function v2Router(deps: V2RouterDeps) {
 function originOf(req: Request, res: Response, principal: Principal): RequestOrigin {
   return {
     requestId: requestIdOf(res),
-    addr: req.ip ?? req.socket.remoteAddress ?? '',
+    addr: req.ip ?? req.socket?.remoteAddress ?? '',
     host: req.host ?? '',
     method: req.method,
     userAgent: req.get('user-agent') ?? '',

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { digestOf, MediaType } from '@wharf/oci';
 import { blobOf, createTestArtifact, createTestImage, createTestIndex } from '@wharf/testing';
@@ -144,6 +145,25 @@ describe('manifests', () => {
     expect(pushed.status).toBe(413);
     expect(firstError(pushed.body).code).toBe('MANIFEST_INVALID');
     expect(await registry.sql('SELECT * FROM manifest')).not.toContainEqual(expect.objectContaining({ digest: digestOf(huge) }));
+  });
+
+  it('refuses a chunked 5 MiB manifest with 413 and goes on serving (the early answer closes the connection mid-body)', async () => {
+    const { hostname, port } = new URL(registry.url);
+    const status = await new Promise<number | string>((resolve) => {
+      const req = httpRequest({ host: hostname, port, method: 'PUT', path: '/v2/library/huge/manifests/chunked', headers: { 'Content-Type': MediaType.OciIndex } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      // No Content-Length: the limit is found while reading, after the first 4 MiB.
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      for (let i = 0; i < 80; i += 1) req.write(chunk);
+      req.end();
+    });
+    expect([413, 'EPIPE', 'ECONNRESET']).toContain(status);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await registry.client.request('GET', '/v2/')).status).toBe(200);
   });
 
   it('accepts a manifest of exactly 4 MiB', async () => {
