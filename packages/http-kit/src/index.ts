@@ -5,3 +5,4 @@ export { healthRoutes, type ReadinessCheck, type HealthOptions } from './health.
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export { listen, onShutdownSignal, runService, type ListenOptions, type RunnableService, type RunningServer } from './server.js';
 export { pipeFileRange } from './file-range.js';
+export { installProcessGuards, isOperationalError, type ProcessGuardOptions } from './process-guards.js';

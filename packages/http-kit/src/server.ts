@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { ConfigError } from '@wharf/config';
 import type { Logger } from '@wharf/logging';
+import { installProcessGuards } from './process-guards.js';
 
 export interface ListenOptions {
   host: string;
@@ -110,7 +111,8 @@ export interface RunnableService {
 /**
  * A service's `main`: loads its configuration (a bad setting exits with status 2, naming
  * it, before anything is opened), builds and starts the service, and on SIGTERM/SIGINT
- * closes it within its shutdown timeout plus `marginMs`. A failure to start exits 1.
+ * closes it within its shutdown timeout plus `marginMs`. A failure to start exits 1. An error
+ * nothing handled is logged; only a bug ends the process (see process-guards.ts).
  */
 export function runService<C extends { shutdownTimeoutMs: number }>(options: {
   name: string;
@@ -130,6 +132,7 @@ export function runService<C extends { shutdownTimeoutMs: number }>(options: {
       throw error;
     }
     const service = await options.create(config);
+    installProcessGuards({ logger: service.logger });
     await service.start();
     onShutdownSignal(
       service.logger,
