@@ -37,6 +37,12 @@ export const JobStatsV1 = z.object({
   hook_status: z.string().optional(),
   /** Beyond Harbor: runs of this job so far (retries included). */
   executions: z.number().int().optional(),
+  /**
+   * Beyond Harbor: why the job last failed — set on a retry (the failure that caused it)
+   * and on Error (the reason it ended), cleared on Success. Status hooks carry it in
+   * `metadata`, so core can show it as the task's status message.
+   */
+  status_message: z.string().optional(),
 });
 export type JobStatsV1 = z.infer<typeof JobStatsV1>;
 
