@@ -6,6 +6,8 @@ import { startSuite, type Suite } from '../src/suite.js';
 /** Long enough that five slow (scrypt) failures fit in it, short enough to wait out. */
 const LOCKOUT_SECONDS = 10;
 const PASSWORD = 'Passw0rd-Wharf';
+/** Failed logins from one address (over any accounts) within the window before the address is refused. */
+const ADDRESS_LIMIT = 60;
 const WRONG = 'Wrong-Passw0rd';
 /** With `+`, `/` and `=`, so its URL-encoded and base64 forms differ from it. */
 const ADMIN_PASSWORD = `Adm1n+Pass/${randomBytes(4).toString('hex')}=`;
@@ -33,9 +35,9 @@ describe('identity: visibility, login throttling, sessions, passwords', () => {
   const apiAs = (username: string, password: string) => anonymous.request('GET', '/api/v2.0/users/current', { headers: { Authorization: basic(username, password) } });
 
   beforeAll(async () => {
-    suite = await startSuite('core-identity', { adminPassword: ADMIN_PASSWORD, env: { CORE_LOGIN_LOCKOUT: `${LOCKOUT_SECONDS}s`, LOG_LEVEL: 'debug' } });
+    suite = await startSuite('core-identity', { adminPassword: ADMIN_PASSWORD, env: { CORE_LOGIN_LOCKOUT: `${LOCKOUT_SECONDS}s`, CORE_LOGIN_MAX_FAILURES_PER_ADDRESS: String(ADDRESS_LIMIT), LOG_LEVEL: 'debug' } });
     anonymous = suite.admin.anonymous();
-    for (const name of ['outsider', 'insider', 'lock-form', 'lock-basic', 'lock-known', 'lock-known-basic', 'lock-burst', 'browser', 'changer', 'bystander']) {
+    for (const name of ['outsider', 'insider', 'lock-form', 'lock-basic', 'lock-known', 'lock-known-basic', 'lock-burst', 'lock-twenty', 'parallel', 'parallel-tokens', 'from-elsewhere', 'browser', 'changer', 'bystander']) {
       await suite.admin.createUser(name, PASSWORD);
     }
     hiddenId = await suite.admin.createProject('hidden');
@@ -182,11 +184,53 @@ describe('identity: visibility, login throttling, sessions, passwords', () => {
       }
     });
 
-    it('verifies no more than 5 passwords when many failed logins arrive at once; the rest are refused with 429', async () => {
+    it('verifies no more than 5 passwords when many failed logins arrive at once; the rest wait their turn and are refused with 429', async () => {
       const burst = await Promise.all(Array.from({ length: 12 }, () => formLogin('lock-burst', WRONG)));
       const statuses = burst.map((r) => r.status);
       expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
       expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    });
+  });
+
+  describe('concurrent logins', () => {
+    it('lets 50 concurrent logins of one user all in, on the browser login, the API and the token service', async () => {
+      const attempts = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          i % 3 === 0
+            ? formLogin('parallel', PASSWORD)
+            : i % 3 === 1
+              ? apiAs('parallel', PASSWORD)
+              : anonymous.request('GET', '/service/token?service=harbor-registry', { headers: { Authorization: basic('parallel', PASSWORD) } }),
+        ),
+      );
+      expect(attempts.map((a) => a.status)).toEqual(Array.from({ length: 50 }, () => 200));
+    });
+
+    it('answers 200 token requests of one user in parallel, each with a token that pulls', async () => {
+      const user = suite.admin.as('parallel-tokens', PASSWORD);
+      const answers = await Promise.all(Array.from({ length: 200 }, () => user.token(['repository:open/app:pull'])));
+      expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 200 }, () => 200));
+      const registry = await suite.registryAs({ username: 'parallel-tokens', password: PASSWORD }, ['repository:open/app:pull']);
+      expect((await registry.request('GET', '/v2/open/app/manifests/v1')).status).toBe(200);
+    });
+
+    it('throttles 20 wrong passwords as configured: 5 refused with 401, then 429 for the rest of the window', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i += 1) statuses.push((await apiAs('lock-twenty', WRONG)).status);
+      expect(statuses).toEqual([...Array.from({ length: 5 }, () => 401), ...Array.from({ length: 15 }, () => 429)]);
+    });
+
+    it('refuses an address that failed too often, whichever accounts it tried, while other addresses still sign in', async () => {
+      // The test client is on loopback, which core trusts as a proxy: X-Forwarded-For names the caller.
+      const from = (address: string) => ({ 'X-Forwarded-For': address });
+      const guesses = await Promise.all(
+        Array.from({ length: ADDRESS_LIMIT }, (_, i) => anonymous.request('GET', '/api/v2.0/users/current', { headers: { ...from('10.9.9.9'), Authorization: basic(`stuffed-${i}`, WRONG) } })),
+      );
+      expect(guesses.map((g) => g.status)).toEqual(Array.from({ length: ADDRESS_LIMIT }, () => 401));
+      const blocked = await anonymous.request('GET', '/api/v2.0/users/current', { headers: { ...from('10.9.9.9'), Authorization: basic('from-elsewhere', PASSWORD) } });
+      expect(blocked.status).toBe(429);
+      const elsewhere = await anonymous.request('GET', '/api/v2.0/users/current', { headers: { ...from('10.9.9.10'), Authorization: basic('from-elsewhere', PASSWORD) } });
+      expect(elsewhere.status).toBe(200);
     });
   });
 

@@ -65,6 +65,7 @@ export const configSchema = z
 
     CORE_SESSION_TTL: duration().prefault('30m'),
     CORE_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    CORE_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100000).default(100),
     CORE_LOGIN_LOCKOUT: duration().prefault('5m'),
 
     CORE_ROBOT_NAME_PREFIX: z.string().min(1).default('robot$'),
@@ -100,7 +101,7 @@ export const configSchema = z
       generateKey: env.CORE_TOKEN_KEY_GENERATE,
     },
     sessions: { ttlMs: env.CORE_SESSION_TTL },
-    login: { maxFailures: env.CORE_LOGIN_MAX_FAILURES, lockoutMs: env.CORE_LOGIN_LOCKOUT },
+    login: { maxFailures: env.CORE_LOGIN_MAX_FAILURES, maxAddressFailures: env.CORE_LOGIN_MAX_FAILURES_PER_ADDRESS, lockoutMs: env.CORE_LOGIN_LOCKOUT },
     robotNamePrefix: env.CORE_ROBOT_NAME_PREFIX,
     projectCreationRestriction: env.CORE_PROJECT_CREATION_RESTRICTION,
     selfRegistration: env.CORE_SELF_REGISTRATION,

@@ -117,6 +117,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     logger,
     robotNamePrefix: config.robotNamePrefix,
     maxFailures: config.login.maxFailures,
+    maxAddressFailures: config.login.maxAddressFailures,
     lockoutMs: config.login.lockoutMs,
     sessionTtlMs: config.sessions.ttlMs,
   });

@@ -44,7 +44,7 @@ export function securityContext(deps: { login: LoginService; secret: Secret }) {
       const decoded = Buffer.from(authorization.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
       const separator = decoded.indexOf(':');
       if (separator < 0) throw new ApiError('UNAUTHORIZED', { message: 'malformed Basic credentials' });
-      res.locals.principal = await deps.login.authenticate(decoded.slice(0, separator), decoded.slice(separator + 1));
+      res.locals.principal = await deps.login.authenticate(decoded.slice(0, separator), decoded.slice(separator + 1), req.ip);
       next();
       return;
     }

@@ -15,7 +15,11 @@ export interface LoginServiceDeps {
   logger: Logger;
   robotNamePrefix: string;
   maxFailures: number;
+  /** Failed logins from one address (any accounts) within the lockout window before it is refused. */
+  maxAddressFailures: number;
   lockoutMs: number;
+  /** How long a check may wait for the checks of the same account running before it (default 15 s). */
+  maxWaitMs?: number;
   sessionTtlMs: number;
 }
 
@@ -25,11 +29,16 @@ const REMEMBER_MS = 60_000;
 const REMEMBER_MAX = 10_000;
 
 /**
- * Authentication: passwords of users, secrets of robots, browser sessions. Attempts are
- * counted per account name (known or not) and cleared by a success; after `maxFailures`
- * failed ones within the lockout window every attempt for that name is refused, the right
- * password included, until the window ends. The answer to a failure never says whether
- * the account exists.
+ * Authentication: passwords of users, secrets of robots, browser sessions. Only failures
+ * count: per account name (known or not) and per source address, within the lockout window
+ * from the first one; a success clears the account's. An account or address that reached
+ * its limit is refused (429) until the window ends, the right password included. So that
+ * parallel guesses cannot slip past the limit, the checks of one account running at once
+ * never outnumber the failures it has left: more wait their turn (a correct password waits,
+ * it is never refused because others are logging in at the same moment — CI runners and
+ * Kubernetes nodes log in in parallel), and a check finished successfully is remembered, so
+ * those waiting are answered at once. The answer to a failure never says whether the
+ * account exists.
  */
 export class LoginService {
   readonly #deps: LoginServiceDeps;
@@ -40,18 +49,32 @@ export class LoginService {
     this.#deps = deps;
   }
 
-  async authenticate(name: string, password: string): Promise<Principal> {
-    const remembered = await this.#remembered(name, password);
-    if (remembered) return remembered;
-    // The attempt is counted before the (slow) check, so parallel guesses cannot all pass.
-    const { count, retryAfterMs } = await this.#deps.sessions.recordAttempt(name, this.#deps.lockoutMs, this.#deps.maxFailures + 1);
-    if (count > this.#deps.maxFailures) {
-      if (count === this.#deps.maxFailures + 1) this.#deps.logger.warn('login locked after repeated failures', { failures: this.#deps.maxFailures });
-      throw new LoginThrottledError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  /** Checks a name and password (or robot secret); `address` is the caller's, for throttling. */
+  async authenticate(name: string, password: string, address = 'unknown'): Promise<Principal> {
+    const limits = { maxFailures: this.#deps.maxFailures, maxAddressFailures: this.#deps.maxAddressFailures };
+    const deadline = Date.now() + (this.#deps.maxWaitMs ?? 15_000);
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const remembered = await this.#remembered(name, password);
+      if (remembered) return remembered;
+      const gate = await this.#deps.sessions.beginAttempt(name, address, limits);
+      if (gate.state === 'locked') throw new LoginThrottledError(Math.max(1, Math.ceil(gate.retryAfterMs / 1000)));
+      if (gate.state === 'go') break;
+      if (Date.now() > deadline) throw new LoginThrottledError(1);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-    const principal = await this.#verify(name, password);
-    if (!principal) throw new LoginFailedError();
-    await this.#deps.sessions.clearFailures(name);
+    let principal: Principal | undefined;
+    let outcome: 'succeeded' | 'failed' | 'undecided' = 'undecided';
+    try {
+      principal = await this.#verify(name, password);
+      outcome = principal ? 'succeeded' : 'failed';
+    } finally {
+      // A check that could not be made (the database unreachable) counts for nothing.
+      await this.#deps.sessions.endAttempt(name, address, { outcome, windowMs: this.#deps.lockoutMs, ...limits });
+    }
+    if (!principal) {
+      this.#deps.logger.info('login failed', { address });
+      throw new LoginFailedError();
+    }
     return principal;
   }
 
@@ -71,9 +94,9 @@ export class LoginService {
   }
 
   /** Browser login: users only (robots use Basic auth and tokens). */
-  async login(name: string, password: string): Promise<{ sessionId: string; session: SessionData; principal: Principal }> {
+  async login(name: string, password: string, address?: string): Promise<{ sessionId: string; session: SessionData; principal: Principal }> {
     if (name.startsWith(this.#deps.robotNamePrefix)) throw new LoginFailedError();
-    const principal = await this.authenticate(name, password);
+    const principal = await this.authenticate(name, password, address);
     if (principal.kind !== 'user') throw new LoginFailedError();
     const { id, session } = await this.#deps.sessions.create({ userId: principal.id }, this.#deps.sessionTtlMs);
     return { sessionId: id, session, principal };

@@ -9,9 +9,41 @@ export interface SessionData {
 
 const hashed = (value: string) => createHash('sha256').update(value).digest('hex');
 
+export type AttemptGate = { state: 'go' } | { state: 'wait' } | { state: 'locked'; retryAfterMs: number };
+
+/** A password check's claim outlives a core that died mid-check by at most this long. */
+const CHECKING_TTL_MS = 30_000;
+
+/** KEYS: account failures, address failures, account checks running. ARGV: account limit, address limit, checks' TTL. */
+const BEGIN_ATTEMPT = `
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+if failures >= tonumber(ARGV[1]) then return {-1, redis.call('PTTL', KEYS[1])} end
+local fromAddress = tonumber(redis.call('GET', KEYS[2]) or '0')
+if fromAddress >= tonumber(ARGV[2]) then return {-1, redis.call('PTTL', KEYS[2])} end
+local checking = tonumber(redis.call('GET', KEYS[3]) or '0')
+if failures + checking >= tonumber(ARGV[1]) then return {0, 0} end
+redis.call('INCR', KEYS[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+return {1, 0}
+`;
+
+/** KEYS: as BEGIN_ATTEMPT. ARGV: succeeded|failed|undecided, window, account limit, address limit. */
+const END_ATTEMPT = `
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+if ARGV[1] == 'failed' then
+  local failures = redis.call('INCR', KEYS[1])
+  if failures >= tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) else redis.call('PEXPIRE', KEYS[1], ARGV[2], 'NX') end
+  local fromAddress = redis.call('INCR', KEYS[2])
+  if fromAddress >= tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) else redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX') end
+elseif ARGV[1] == 'succeeded' then
+  redis.call('DEL', KEYS[1])
+end
+return 1
+`;
+
 /**
- * Browser sessions and login failure counters in Redis. Session ids and account names are
- * hashed into keys, so neither appears in Redis in clear.
+ * Browser sessions and login failure counters in Redis. Session ids, account names and
+ * addresses are hashed into keys, so none appears in Redis in clear.
  */
 export class RedisSessionRepository {
   readonly #redis: Redis;
@@ -41,27 +73,45 @@ export class RedisSessionRepository {
   }
 
   /**
-   * Counts a login attempt for the account name before its password is checked (so that
-   * concurrent attempts cannot all slip in under the limit). The count lives for the
-   * window from the first attempt; the attempt that reaches `lockAt` restarts the window,
-   * so a lock lasts the whole window. Returns the count and the time left.
+   * Asks to check one password of `account` from `address`. `locked` while the account or
+   * the address has reached its failure limit (with the time left); `wait` while the checks
+   * already running could, if all failed, reach the account's limit — so parallel guesses
+   * never get past it, and a correct password waits a moment instead of being refused;
+   * otherwise `go`, and the caller must report the outcome with {@link endAttempt}.
    */
-  async recordAttempt(account: string, windowMs: number, lockAt: number): Promise<{ count: number; retryAfterMs: number }> {
-    const key = this.#failureKey(account);
-    const [[, count], , [, ttl]] = (await this.#redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec()) as [
-      [Error | null, number],
-      unknown,
-      [Error | null, number],
-    ];
-    if (count === lockAt) {
-      await this.#redis.pexpire(key, windowMs);
-      return { count, retryAfterMs: windowMs };
-    }
-    return { count, retryAfterMs: Math.max(0, ttl) };
+  async beginAttempt(account: string, address: string, limits: { maxFailures: number; maxAddressFailures: number }): Promise<AttemptGate> {
+    const [state, retryAfterMs] = (await this.#redis.eval(
+      BEGIN_ATTEMPT,
+      3,
+      this.#failureKey(account),
+      this.#addressKey(address),
+      this.#checkingKey(account),
+      limits.maxFailures,
+      limits.maxAddressFailures,
+      CHECKING_TTL_MS,
+    )) as [number, number];
+    if (state < 0) return { state: 'locked', retryAfterMs: Math.max(0, retryAfterMs) };
+    return state === 0 ? { state: 'wait' } : { state: 'go' };
   }
 
-  async clearFailures(account: string): Promise<void> {
-    await this.#redis.del(this.#failureKey(account));
+  /**
+   * Ends a check that {@link beginAttempt} let go (`undecided`: it could not be made). A failure counts against the account and
+   * the address for the window from their first failure; the failure that reaches a limit
+   * restarts that window, so a lock lasts the whole window. A success clears the account's
+   * failures (not the address's: one good account must not launder guesses at others).
+   */
+  async endAttempt(account: string, address: string, outcome: { outcome: 'succeeded' | 'failed' | 'undecided'; windowMs: number; maxFailures: number; maxAddressFailures: number }): Promise<void> {
+    await this.#redis.eval(
+      END_ATTEMPT,
+      3,
+      this.#failureKey(account),
+      this.#addressKey(address),
+      this.#checkingKey(account),
+      outcome.outcome,
+      outcome.windowMs,
+      outcome.maxFailures,
+      outcome.maxAddressFailures,
+    );
   }
 
   #sessionKey(id: string): string {
@@ -70,5 +120,13 @@ export class RedisSessionRepository {
 
   #failureKey(account: string): string {
     return `${this.#prefix}login-failures:${hashed(account.toLowerCase())}`;
+  }
+
+  #addressKey(address: string): string {
+    return `${this.#prefix}login-failures-from:${hashed(address)}`;
+  }
+
+  #checkingKey(account: string): string {
+    return `${this.#prefix}login-checking:${hashed(account.toLowerCase())}`;
   }
 }

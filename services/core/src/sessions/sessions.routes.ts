@@ -14,7 +14,7 @@ export function sessionRoutes(deps: { login: LoginService; secureCookies: boolea
     const principal = typeof body.principal === 'string' ? body.principal : '';
     const password = typeof body.password === 'string' ? body.password : '';
     if (!principal || !password) throw new ApiError('BAD_REQUEST', { message: 'principal and password are required' });
-    const { sessionId, session } = await deps.login.login(principal, password);
+    const { sessionId, session } = await deps.login.login(principal, password, req.ip);
     res.cookie(SESSION_COOKIE, sessionId, {
       httpOnly: true,
       sameSite: 'lax',

@@ -60,7 +60,7 @@ export function tokenRoutes(deps: { tokens: TokenService; login: LoginService })
     switch (body.grant_type) {
       case 'password': {
         if (typeof body.username !== 'string' || typeof body.password !== 'string') throw new TokenRequestError('username and password are required');
-        const principal = await deps.login.authenticate(body.username, body.password);
+        const principal = await deps.login.authenticate(body.username, body.password, req.ip);
         send(res, await tokens.issue(principal, scopes, { offline: body.access_type === 'offline' }), scopes);
         return;
       }
