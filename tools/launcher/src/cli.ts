@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDebianTools } from './debian-packages.js';
 import { endpointOf, ensureInfrastructure } from './infrastructure.js';
+import { keepsNothingOnDisk, readRedisPersistence, redisPersistenceWarning } from './redis-persistence.js';
 import { DEVELOPMENT_ADMIN_PASSWORD, startStack } from './stack.js';
 import { testTools } from './test-tools.js';
 
@@ -20,14 +21,23 @@ function setting(name: keyof typeof defaults): string {
   return process.env[name] || defaults[name];
 }
 
+/** Warns once when the Redis in use keeps nothing on disk (its configuration is left as it is). */
+async function checkRedisPersistence(redisUrl: string): Promise<void> {
+  const endpoint = endpointOf('redis', redisUrl);
+  const persistence = await readRedisPersistence(redisUrl).catch(() => undefined);
+  if (persistence && keepsNothingOnDisk(persistence)) say(redisPersistenceWarning(endpoint.host, endpoint.port));
+}
+
 async function start(): Promise<void> {
   const databaseUrl = setting('DATABASE_URL');
+  const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
   await ensureInfrastructure(
     [endpointOf('postgres', databaseUrl), endpointOf('redis', setting('REDIS_URL')), endpointOf('rabbitmq', setting('AMQP_URL'))],
     say,
     ROOT,
+    dataDir,
   );
-  const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
+  await checkRedisPersistence(setting('REDIS_URL'));
   const registryPort = Number(process.env.REGISTRY_HTTP_PORT || 5000);
   const corePort = Number(process.env.CORE_HTTP_PORT || 8081);
   const jobservicePort = Number(process.env.JOBSERVICE_HTTP_PORT || 8082);
@@ -48,6 +58,8 @@ async function start(): Promise<void> {
     amqpUrl: setting('AMQP_URL'),
     adminPassword,
     env: { LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' },
+    // The supervisor names a service that died, its exit status and its log, and starts it again.
+    report: say,
   });
   say(`ready: Wharf is at ${stack.url ?? stack.registryUrl} (docker login ${new URL(stack.url ?? stack.registryUrl).host})`);
   say(
@@ -55,28 +67,25 @@ async function start(): Promise<void> {
       ? 'sign in as admin with the password in WHARF_ADMIN_PASSWORD'
       : `sign in as admin / ${DEVELOPMENT_ADMIN_PASSWORD} (the development default; set WHARF_ADMIN_PASSWORD before the first start to choose another)`,
   );
-  say('press Ctrl-C to stop');
+  say('a service that exits is started again; press Ctrl-C to stop');
 
-  let stopping = false;
+  // The first Ctrl-C (or SIGTERM) stops every service cleanly; a second one kills them.
+  let signals = 0;
   const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping');
-    stack.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    signals += 1;
+    if (signals === 1) {
+      say('stopping (Ctrl-C again to kill the services at once)');
+      stack.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    } else if (signals === 2) {
+      say('killing the services');
+      void stack.kill().finally(() => process.exit(130));
+    }
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // A service that dies on its own takes the stack down with a message.
-  for (const service of stack.services) {
-    void service.exited.then((status) => {
-      if (stopping) return;
-      say(`${service.name} exited (${status}); stopping the stack`);
-      stop();
-    });
-  }
 }
 
 async function prepareTest(): Promise<void> {
@@ -89,6 +98,7 @@ async function prepareTest(): Promise<void> {
     ],
     say,
     ROOT,
+    resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data')),
   );
 }
 

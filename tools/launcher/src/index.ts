@@ -1,6 +1,9 @@
-export { ensureInfrastructure, endpointOf, isReachable, InfrastructureError, type Endpoint, type InfrastructureName } from './infrastructure.js';
+export { ensureInfrastructure, endpointOf, isReachable, InfrastructureError, redisPlace, redisServerArgs, type Endpoint, type InfrastructureName, type RedisPlace } from './infrastructure.js';
 export { ensureDebianTools, MissingToolsError, type DebianTool } from './debian-packages.js';
-export { startServiceProcess, ServiceStartError, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
+export { startServiceProcess, ServiceStartError, logPlace, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
+export { Supervisor, type ServiceExit, type SupervisorDeps } from './supervisor.js';
+export { RestartBackoff, DEFAULT_BACKOFF, type BackoffPolicy } from './restart-backoff.js';
+export { readRedisPersistence, keepsNothingOnDisk, type RedisPersistence } from './redis-persistence.js';
 export { startStack, DEVELOPMENT_ADMIN_PASSWORD, type StackOptions, type RunningStack } from './stack.js';
 export { ensureStackSecrets, type StackSecrets } from './secrets.js';
 export { testTools } from './test-tools.js';

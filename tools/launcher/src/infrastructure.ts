@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { readdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type InfrastructureName = 'postgres' | 'redis' | 'rabbitmq';
@@ -48,8 +48,60 @@ function run(command: string, args: string[]): boolean {
   return result.status === 0;
 }
 
+/** Where a Redis the launcher starts keeps its append-only file and its log. */
+export interface RedisPlace {
+  dir: string;
+  logFile: string;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Debian package's /var/lib/redis (and /var/log/redis) for the usual port when this user
+ * may write there; otherwise, or for another port, `<dataDir>/redis`.
+ */
+export function redisPlace(port: number, dataDir: string): RedisPlace {
+  if (port === 6379 && writable('/var/lib/redis')) {
+    return { dir: '/var/lib/redis', logFile: writable('/var/log/redis') ? '/var/log/redis/wharf.log' : '/var/lib/redis/wharf.log' };
+  }
+  const dir = join(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  return { dir, logFile: join(dir, 'redis.log') };
+}
+
+/**
+ * The arguments of a Redis the launcher starts: in the background, on loopback, with the
+ * append-only file on (fsync every second), so that jobservice's job state and core's
+ * sessions survive a Redis restart. RDB snapshots stay off: the AOF is the one copy.
+ */
+export function redisServerArgs(port: number, place: RedisPlace, bindIpv6 = true): string[] {
+  return [
+    '--daemonize', 'yes',
+    '--bind', '127.0.0.1', ...(bindIpv6 ? ['-::1'] : []),
+    '--port', String(port),
+    '--appendonly', 'yes',
+    '--appendfsync', 'everysec',
+    '--save', '',
+    '--dir', place.dir,
+    '--logfile', place.logFile,
+  ];
+}
+
+interface LocalStarter {
+  installed: () => boolean;
+  start: (endpoint: Endpoint, dataDir: string, report: (line: string) => void) => boolean;
+  install: string;
+}
+
 /** How to start each server when it is installed on this machine but stopped (Debian packages). */
-const localStarters: Record<InfrastructureName, { installed: () => boolean; start: () => boolean; install: string }> = {
+const localStarters: Record<InfrastructureName, LocalStarter> = {
   postgres: {
     installed: () => commandExists('pg_ctlcluster') && listVersions().length > 0,
     start: () => listVersions().some((version) => run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'])),
@@ -57,9 +109,12 @@ const localStarters: Record<InfrastructureName, { installed: () => boolean; star
   },
   redis: {
     installed: () => commandExists('redis-server'),
-    start: () =>
-      run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/wharf.log']) ||
-      run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no']),
+    start: (endpoint, dataDir, report) => {
+      const place = redisPlace(endpoint.port, dataDir);
+      report(`redis keeps its append-only file in ${place.dir} (log: ${place.logFile})`);
+      // `-::1` binds IPv6 loopback when the machine has it; some Redis builds refuse it outright.
+      return run('redis-server', redisServerArgs(endpoint.port, place)) || run('redis-server', redisServerArgs(endpoint.port, place, false));
+    },
     install: 'apt-get install redis-server',
   },
   rabbitmq: {
@@ -96,9 +151,15 @@ async function waitUntilReachable(endpoint: Endpoint, timeoutMs: number): Promis
 /**
  * Makes sure every endpoint answers: a server that is down is started from the local
  * installation when there is one, else in a container when a Docker engine runs; otherwise
- * this throws, naming what is missing and how to get it.
+ * this throws, naming what is missing and how to get it. A Redis started here keeps an
+ * append-only file (in /var/lib/redis, or under `dataDir`).
  */
-export async function ensureInfrastructure(endpoints: readonly Endpoint[], report: (line: string) => void, rootDir = process.cwd()): Promise<void> {
+export async function ensureInfrastructure(
+  endpoints: readonly Endpoint[],
+  report: (line: string) => void,
+  rootDir = process.cwd(),
+  dataDir = join(rootDir, 'data'),
+): Promise<void> {
   for (const endpoint of endpoints) {
     if (await isReachable(endpoint)) continue;
     const local = localStarters[endpoint.name];
@@ -109,7 +170,7 @@ export async function ensureInfrastructure(endpoints: readonly Endpoint[], repor
     }
     if (local.installed()) {
       report(`starting the local ${endpoint.name} (${where})`);
-      local.start();
+      local.start(endpoint, dataDir, report);
     } else if (dockerEngineRunning()) {
       report(`starting ${endpoint.name} with docker compose (${LOCAL_INFRA_COMPOSE}, ${where})`);
       if (!run('docker', ['compose', '-f', join(rootDir, LOCAL_INFRA_COMPOSE), 'up', '-d', '--wait', endpoint.name])) {

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { ensureDatabase } from '@wharf/db';
 import { serviceNodeOptions } from './node-options.js';
 import { ensureStackSecrets } from './secrets.js';
+import type { BackoffPolicy } from './restart-backoff.js';
 import { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
+import { Supervisor, type ServiceExit } from './supervisor.js';
 
 export interface StackOptions {
   /** The repository root (where `services/` is). */
@@ -34,6 +36,13 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Service logs go to `<logDir>/<service>.log`; without it they go to stdout, prefixed. */
   logDir?: string;
+  /**
+   * Where the supervisor's lines go (a service that exited and is restarted, a restart that
+   * failed, a service back); default: stdout, prefixed `wharf: `.
+   */
+  report?: (line: string) => void;
+  /** The waits before a service that died is started again (default 1 s doubling to 30 s, reset after a minute up). */
+  restartBackoff?: BackoffPolicy;
 }
 
 export interface RunningStack {
@@ -41,23 +50,48 @@ export interface RunningStack {
   /** Where users and clients reach the suite: the proxy. */
   url: string | undefined;
   adminPassword: string | undefined;
+  /** The current process of each service, in start order; a restarted service's entry is replaced. */
   services: ServiceProcess[];
   /**
-   * Stops one service (SIGTERM, or SIGKILL as a crash with `kill`), waits `downMs`, and
-   * starts it again as it was started, ready before this resolves.
+   * Every exit the stack did not ask for (a crash, a kill -9 from outside), oldest first; the
+   * supervisor restarted each of these services.
    */
-  restart(name: string, options?: { kill?: boolean; downMs?: number }): Promise<void>;
+  exits: ServiceExit[];
+  /** The current process of one service (perhaps one that has just died and is being replaced). */
+  service(name: string): ServiceProcess;
+  /**
+   * Resolves with the service's process once it is up and ready again, and is not `exceptPid`
+   * (the pid of a process the caller has just killed).
+   */
+  waitUntilReady(name: string, options?: { exceptPid?: number; timeoutMs?: number }): Promise<ServiceProcess>;
+  /**
+   * Stops one service (SIGTERM, or SIGKILL as a crash with `kill`), keeps it down for `downMs`,
+   * and starts it again as it was started (retried with backoff until ready), ready before this
+   * resolves. The supervisor does not restart it meanwhile.
+   */
+  restart(name: string, options?: { kill?: boolean; downMs?: number }): Promise<ServiceProcess>;
+  /** Ends supervision, then stops every service (last started first). */
   stop(): Promise<void>;
+  /** Ends supervision and SIGKILLs every service (a second Ctrl-C). */
+  kill(): Promise<void>;
 }
 
 /** The development password of `admin` when WHARF_ADMIN_PASSWORD is not set (Harbor's well-known default). */
 export const DEVELOPMENT_ADMIN_PASSWORD = 'Harbor12345';
 
-/** Starts every service of the suite in dependency order, each after the previous is ready. */
+/**
+ * Starts every service of the suite in dependency order, each after the previous is ready,
+ * and keeps them running: a service that exits on its own is started again (see Supervisor).
+ */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const host = options.host ?? '127.0.0.1';
   await ensureDatabase(options.databaseUrl);
-  const services: ServiceProcess[] = [];
+  const supervisor = new Supervisor({
+    start: startServiceProcess,
+    report: options.report ?? ((line) => void process.stdout.write(`wharf: ${line}\n`)),
+    backoff: options.restartBackoff,
+  });
+  const services = supervisor.services;
   const registryUrl = `http://${host}:${options.registryPort}`;
   const suite = (options.services ?? 'suite') === 'suite';
   const coreUrl = `http://${host}:${options.corePort ?? 8081}`;
@@ -74,118 +108,107 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const common = { ...process.env, DATABASE_URL: options.databaseUrl };
   // The proxy reads blob downloads from the facade's disk, which it shares on one host.
   const registryRoot = options.env?.REGISTRY_STORAGE_FILESYSTEM_ROOT ?? join(options.dataDir, 'registry');
-  const started = new Map<string, ServiceProcessOptions>();
-  const launch = (spec: ServiceProcessOptions): Promise<ServiceProcess> => {
-    started.set(spec.name, spec);
-    return startServiceProcess(spec);
+  const launch = async (spec: ServiceProcessOptions): Promise<void> => {
+    supervisor.adopt(spec, await startServiceProcess(spec));
   };
   try {
-    services.push(
+    await launch({
+      name: 'registry-facade',
+      entry: join(options.rootDir, 'services/registry-facade/dist/main.js'),
+      nodeArgs: serviceNodeOptions['registry-facade'],
+      readyUrl: `${registryUrl}/readyz`,
+      logFile: logFile('registry-facade'),
+      env: {
+        ...common,
+        REGISTRY_HTTP_HOST: host,
+        REGISTRY_HTTP_PORT: String(options.registryPort),
+        REGISTRY_STORAGE_FILESYSTEM_ROOT: registryRoot,
+        ...(suite
+          ? {
+              REGISTRY_AUTH_MODE: 'token',
+              REGISTRY_AUTH_TOKEN_REALM: `${publicUrl}/service/token`,
+              REGISTRY_AUTH_TOKEN_JWKS_URL: `${coreUrl}/service/keys`,
+              REGISTRY_NOTIFICATIONS_URL: `${coreUrl}/service/notifications`,
+              REGISTRY_NOTIFICATIONS_SECRET: secrets!.secret,
+            }
+          : {}),
+        ...options.env,
+      },
+    });
+    if (suite) {
       await launch({
-        name: 'registry-facade',
-        entry: join(options.rootDir, 'services/registry-facade/dist/main.js'),
-        nodeArgs: serviceNodeOptions['registry-facade'],
-        readyUrl: `${registryUrl}/readyz`,
-        logFile: logFile('registry-facade'),
+        name: 'core',
+        entry: join(options.rootDir, 'services/core/dist/main.js'),
+        readyUrl: `${coreUrl}/readyz`,
+        logFile: logFile('core'),
         env: {
           ...common,
-          REGISTRY_HTTP_HOST: host,
-          REGISTRY_HTTP_PORT: String(options.registryPort),
-          REGISTRY_STORAGE_FILESYSTEM_ROOT: registryRoot,
-          ...(suite
-            ? {
-                REGISTRY_AUTH_MODE: 'token',
-                REGISTRY_AUTH_TOKEN_REALM: `${publicUrl}/service/token`,
-                REGISTRY_AUTH_TOKEN_JWKS_URL: `${coreUrl}/service/keys`,
-                REGISTRY_NOTIFICATIONS_URL: `${coreUrl}/service/notifications`,
-                REGISTRY_NOTIFICATIONS_SECRET: secrets!.secret,
-              }
-            : {}),
+          CORE_HTTP_HOST: host,
+          CORE_HTTP_PORT: String(options.corePort ?? 8081),
+          CORE_EXTERNAL_URL: publicUrl,
+          CORE_INTERNAL_URL: coreUrl,
+          CORE_REGISTRY_URL: registryUrl,
+          CORE_JOBSERVICE_URL: jobserviceUrl,
+          CORE_ADAPTER_URL: adapterUrl,
+          CORE_SECRET: secrets!.secret,
+          CORE_ENCRYPTION_KEY: secrets!.encryptionKey,
+          CORE_TOKEN_PRIVATE_KEY_FILE: secrets!.tokenKeyFile,
+          CORE_TOKEN_KEY_GENERATE: 'true',
+          WHARF_ADMIN_PASSWORD: adminPassword,
+          ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+          ...(options.redisPrefix ? { CORE_REDIS_PREFIX: options.redisPrefix } : {}),
           ...options.env,
         },
-      }),
-    );
-    if (suite) {
-      services.push(
-        await launch({
-          name: 'core',
-          entry: join(options.rootDir, 'services/core/dist/main.js'),
-          readyUrl: `${coreUrl}/readyz`,
-          logFile: logFile('core'),
-          env: {
-            ...common,
-            CORE_HTTP_HOST: host,
-            CORE_HTTP_PORT: String(options.corePort ?? 8081),
-            CORE_EXTERNAL_URL: publicUrl,
-            CORE_INTERNAL_URL: coreUrl,
-            CORE_REGISTRY_URL: registryUrl,
-            CORE_JOBSERVICE_URL: jobserviceUrl,
-            CORE_ADAPTER_URL: adapterUrl,
-            CORE_SECRET: secrets!.secret,
-            CORE_ENCRYPTION_KEY: secrets!.encryptionKey,
-            CORE_TOKEN_PRIVATE_KEY_FILE: secrets!.tokenKeyFile,
-            CORE_TOKEN_KEY_GENERATE: 'true',
-            WHARF_ADMIN_PASSWORD: adminPassword,
-            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-            ...(options.redisPrefix ? { CORE_REDIS_PREFIX: options.redisPrefix } : {}),
-            ...options.env,
-          },
-        }),
-      );
-      services.push(
-        await launch({
-          name: 'adapter',
-          entry: join(options.rootDir, 'services/adapter/dist/main.js'),
-          readyUrl: `${adapterUrl}/readyz`,
-          logFile: logFile('adapter'),
-          env: { ...common, ADAPTER_HTTP_HOST: host, ADAPTER_HTTP_PORT: String(options.adapterPort ?? 8083), ADAPTER_SECRET: secrets!.secret, ...options.env },
-        }),
-      );
-      services.push(
-        await launch({
-          name: 'jobservice',
-          entry: join(options.rootDir, 'services/jobservice/dist/main.js'),
-          readyUrl: `${jobserviceUrl}/readyz`,
-          logFile: logFile('jobservice'),
-          env: {
-            ...common,
-            JOBSERVICE_HTTP_HOST: host,
-            JOBSERVICE_HTTP_PORT: String(options.jobservicePort ?? 8082),
-            JOBSERVICE_SECRET: secrets!.secret,
-            JOBSERVICE_LOG_DIR: join(options.dataDir, 'jobservice', 'logs'),
-            JOBSERVICE_REGISTRY_URL: registryUrl,
-            JOBSERVICE_ADAPTER_URL: adapterUrl,
-            ...(options.amqpUrl ? { AMQP_URL: options.amqpUrl } : {}),
-            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-            // One namespace per stack: keys and queues of two stacks on one Redis and RabbitMQ never meet.
-            ...(options.redisPrefix ? { JOBSERVICE_REDIS_PREFIX: `${options.redisPrefix}jobservice:`, JOBSERVICE_QUEUE_PREFIX: options.redisPrefix } : {}),
-            ...options.env,
-          },
-        }),
-      );
-      services.push(
-        await launch({
-          name: 'proxy',
-          entry: join(options.rootDir, 'services/proxy/dist/main.js'),
-          readyUrl: `${plainUrl}/readyz`,
-          logFile: logFile('proxy'),
-          env: {
-            ...common,
-            PROXY_HTTP_HOST: host,
-            PROXY_HTTP_PORT: String(options.proxyPort ?? 8080),
-            PROXY_EXTERNAL_URL: publicUrl,
-            PROXY_CORE_URL: coreUrl,
-            PROXY_REGISTRY_URL: registryUrl,
-            PROXY_CORE_SECRET: secrets!.secret,
-            PROXY_BLOB_FILES_ROOT: registryRoot,
-            ...(options.registryRoute ? { PROXY_REGISTRY_ROUTE: options.registryRoute } : {}),
-            ...options.env,
-          },
-        }),
-      );
+      });
+      await launch({
+        name: 'adapter',
+        entry: join(options.rootDir, 'services/adapter/dist/main.js'),
+        readyUrl: `${adapterUrl}/readyz`,
+        logFile: logFile('adapter'),
+        env: { ...common, ADAPTER_HTTP_HOST: host, ADAPTER_HTTP_PORT: String(options.adapterPort ?? 8083), ADAPTER_SECRET: secrets!.secret, ...options.env },
+      });
+      await launch({
+        name: 'jobservice',
+        entry: join(options.rootDir, 'services/jobservice/dist/main.js'),
+        readyUrl: `${jobserviceUrl}/readyz`,
+        logFile: logFile('jobservice'),
+        env: {
+          ...common,
+          JOBSERVICE_HTTP_HOST: host,
+          JOBSERVICE_HTTP_PORT: String(options.jobservicePort ?? 8082),
+          JOBSERVICE_SECRET: secrets!.secret,
+          JOBSERVICE_LOG_DIR: join(options.dataDir, 'jobservice', 'logs'),
+          JOBSERVICE_REGISTRY_URL: registryUrl,
+          JOBSERVICE_ADAPTER_URL: adapterUrl,
+          ...(options.amqpUrl ? { AMQP_URL: options.amqpUrl } : {}),
+          ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+          // One namespace per stack: keys and queues of two stacks on one Redis and RabbitMQ never meet.
+          ...(options.redisPrefix ? { JOBSERVICE_REDIS_PREFIX: `${options.redisPrefix}jobservice:`, JOBSERVICE_QUEUE_PREFIX: options.redisPrefix } : {}),
+          ...options.env,
+        },
+      });
+      await launch({
+        name: 'proxy',
+        entry: join(options.rootDir, 'services/proxy/dist/main.js'),
+        readyUrl: `${plainUrl}/readyz`,
+        logFile: logFile('proxy'),
+        env: {
+          ...common,
+          PROXY_HTTP_HOST: host,
+          PROXY_HTTP_PORT: String(options.proxyPort ?? 8080),
+          PROXY_EXTERNAL_URL: publicUrl,
+          PROXY_CORE_URL: coreUrl,
+          PROXY_REGISTRY_URL: registryUrl,
+          PROXY_CORE_SECRET: secrets!.secret,
+          PROXY_BLOB_FILES_ROOT: registryRoot,
+          ...(options.registryRoute ? { PROXY_REGISTRY_ROUTE: options.registryRoute } : {}),
+          ...options.env,
+        },
+      });
     }
   } catch (error) {
-    await Promise.all(services.map((service) => service.stop()));
+    // A service that failed to start stops the ones started before it.
+    await supervisor.stop();
     throw error;
   }
   return {
@@ -193,16 +216,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     url: suite ? publicUrl : undefined,
     adminPassword,
     services,
-    restart: async (name, how = {}) => {
-      const index = services.findIndex((service) => service.name === name);
-      const spec = started.get(name);
-      if (index < 0 || !spec) throw new Error(`no service ${name} in this stack`);
-      await (how.kill ? services[index]!.kill() : services[index]!.stop());
-      if (how.downMs) await new Promise((resolve) => setTimeout(resolve, how.downMs));
-      services[index] = await startServiceProcess(spec);
-    },
-    stop: async () => {
-      for (const service of [...services].reverse()) await service.stop();
-    },
+    exits: supervisor.exits,
+    service: (name) => supervisor.current(name),
+    waitUntilReady: (name, how) => supervisor.waitUntilReady(name, how),
+    restart: (name, how) => supervisor.restart(name, how),
+    stop: () => supervisor.stop(),
+    kill: () => supervisor.kill(),
   };
 }
