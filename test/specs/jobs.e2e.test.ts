@@ -5,6 +5,7 @@ import { createPool, type Pool } from '@wharf/db';
 import { ensureStackSecrets } from '@wharf/launcher';
 import { createLogger } from '@wharf/logging';
 import { HttpJobServiceClient } from '../../services/core/src/jobs/jobservice.client.js';
+import { AesGcmCredentialCipher } from '../../services/core/src/registries/credential-cipher.js';
 import { createCheckInProcessors } from '../../services/core/src/tasks/check-in.registry.js';
 import { PgExecutionRepository } from '../../services/core/src/tasks/execution.repository.js';
 import { ExecutionService } from '../../services/core/src/tasks/execution.service.js';
@@ -37,6 +38,7 @@ describe('jobs between core and jobservice', () => {
     tasks = new TaskService({
       tasks: new PgTaskRepository({ pool }),
       jobs: jobservice,
+      jobSpecs: new AesGcmCredentialCipher({ key: new Secret(ensureStackSecrets(join(suite.dir, 'data')).encryptionKey), purpose: 'task-job' }),
       checkIns: createCheckInProcessors({ logger }),
       coreInternalUrl: suite.coreUrl,
       logger,

@@ -44,6 +44,12 @@ export const configSchema = z
     CORE_ADAPTER_TIMEOUT: duration().prefault('60s'),
     /** Encrypts registry credentials at rest (AES-256-GCM, key derived with HKDF-SHA256). At least 32 characters; changing it makes stored credentials unreadable. */
     CORE_ENCRYPTION_KEY: secret(32),
+    /** How often core checks its unfinished tasks against jobservice (jobs whose state jobservice lost, hooks that never came). */
+    CORE_TASK_CHECK_INTERVAL: duration().prefault('30s'),
+    /** A task unchanged for this long has its job checked; schedules (periodic jobs) are checked this often. */
+    CORE_TASK_CHECK_AFTER: duration().prefault('1m'),
+    /** How often core submits a lost job again before its task ends in Error. */
+    CORE_TASK_MAX_RESUBMITS: z.coerce.number().int().min(0).max(100).default(3),
     /** How many replication executions prepare their tasks at once; the others wait in order. */
     CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).max(64).default(4),
     /** The local Wharf as a replication side (Harbor's registry id 0), as the adapter reaches it; CORE_INTERNAL_URL when unset. */
@@ -87,6 +93,7 @@ export const configSchema = z
     jobservice: { url: env.CORE_JOBSERVICE_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_JOBSERVICE_TIMEOUT },
     adapter: { url: env.CORE_ADAPTER_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_ADAPTER_TIMEOUT },
     encryptionKey: env.CORE_ENCRYPTION_KEY,
+    taskCheck: { intervalMs: env.CORE_TASK_CHECK_INTERVAL, staleAfterMs: env.CORE_TASK_CHECK_AFTER, maxResubmits: env.CORE_TASK_MAX_RESUBMITS },
     replication: {
       maxConcurrentExecutions: env.CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS,
       localRegistryUrl: (env.CORE_LOCAL_REGISTRY_URL ?? env.CORE_INTERNAL_URL).replace(/\/+$/, ''),

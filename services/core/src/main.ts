@@ -51,6 +51,7 @@ import { createCheckInProcessors, createStatusListeners, type ReplicationHookHan
 import { PgExecutionRepository } from './tasks/execution.repository.js';
 import { ExecutionService } from './tasks/execution.service.js';
 import { PgTaskRepository } from './tasks/task.repository.js';
+import { TaskReconciler } from './tasks/task-reconcile.service.js';
 import { TaskService } from './tasks/task.service.js';
 import { TokenService } from './tokens/token.service.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
@@ -158,12 +159,14 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   const tasks = new TaskService({
     tasks: new PgTaskRepository({ pool }),
     jobs,
+    jobSpecs: new AesGcmCredentialCipher({ key: config.encryptionKey, purpose: 'task-job' }),
     checkIns: createCheckInProcessors({ logger, replication: replicationHooks }),
     statusListeners: createStatusListeners({ replication: replicationHooks }),
     coreInternalUrl: config.internalUrl,
     logger,
   });
   const executions = new ExecutionService({ executions: new PgExecutionRepository({ pool }), tasks, logger });
+  const reconciler = new TaskReconciler({ tasks, jobs, logger, ...config.taskCheck });
   const adapter = new HttpAdapterClient({ baseUrl: config.adapter.url, secret: config.secret, timeoutMs: config.adapter.timeoutMs });
   const registries = new RegistryService({
     registries: new PgRegistryRepository({ pool }),
@@ -247,12 +250,14 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     },
     async start() {
       server = await listen(app, { host: config.http.host, port: config.http.port, logger });
+      reconciler.start();
       logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url, jobservice: config.jobservice.url });
       return server;
     },
     async close() {
       shuttingDown = true;
       await server?.close(config.shutdownTimeoutMs);
+      await reconciler.close();
       // Flows preparing their tasks are given the shutdown time to finish.
       await Promise.race([replication.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       projectChanges.close();

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +16,23 @@ function runSync(args: string[]): Promise<{ code: number; stdout: string; stderr
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Starts a sync and resolves `printed(text)` once its output shows `text`, so a test can act at that moment. */
+function startSync(args: string[]): { printed(text: string): Promise<void>; done: Promise<{ code: number; stdout: string }> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const waiting: { text: string; resolve: () => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    for (const wait of waiting.filter((w) => stdout.includes(w.text))) wait.resolve();
+  });
+  child.stderr.resume();
+  const done = new Promise<{ code: number; stdout: string }>((resolve) => child.once('close', (code) => resolve({ code: code ?? 1, stdout })));
+  return {
+    printed: (text) => (stdout.includes(text) ? Promise.resolve() : new Promise((resolve) => waiting.push({ text, resolve }))),
+    done,
+  };
 }
 
 describe('wharf-sync between two docker-registry instances', () => {
@@ -80,11 +97,12 @@ describe('wharf-sync between two docker-registry instances', () => {
     const imagesFile = join(dir, 'images-2.json');
     await writeFile(imagesFile, JSON.stringify({ [`${host(src)}/library/alpine:3.20`]: `${host(dst)}/later/alpine` }));
     await dst.pause();
-    const running = runSync(['--auth', authFile, '--images', imagesFile, '--retries', '3', '--retry-delay', '1500']);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    const running = startSync(['--auth', authFile, '--images', imagesFile, '--retries', '3', '--retry-delay', '1500']);
+    // The destination comes back only once the first round has failed against it.
+    await running.printed('  failed ');
     await dst.start();
-    const run = await running;
-    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const run = await running.done;
+    expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/retry round 1/);
     expect(await digestAt(dst, 'later/alpine', '3.20')).toBe(images[0]!.manifest.digest);
   });

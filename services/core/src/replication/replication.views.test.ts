@@ -26,6 +26,8 @@ const task = (overrides: Partial<Task>): Task => ({
   statusRevision: 1,
   statusMessage: '',
   runCount: 1,
+  jobPeriodic: false,
+  jobResubmits: 0,
   extraAttrs: { operation: 'copy', resource_type: 'image', source_resource: 'a/b:[1]', destination_resource: 'm/b:[1]' },
   creationTime: new Date('2024-01-01T00:00:00Z'),
   updateTime: new Date('2024-01-01T00:00:00Z'),

@@ -74,7 +74,7 @@ export function progressOf(task: Task): { bytes_copied: number | null; bytes_tot
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
-/** Harbor's ReplicationTask, plus the copy's progress (bytes_copied, bytes_total, eta_seconds). */
+/** Harbor's ReplicationTask, plus its status text and the copy's progress (bytes_copied, bytes_total, eta_seconds). */
 export function taskView(task: Task) {
   return {
     id: task.id,
@@ -87,6 +87,8 @@ export function taskView(task: Task) {
     dst_resource: text(task.extraAttrs.destination_resource),
     start_time: time(task.startTime),
     end_time: time(task.endTime),
+    // Why the task failed (or was resubmitted); '' otherwise.
+    status_text: task.statusMessage,
     ...progressOf(task),
   };
 }

@@ -91,7 +91,7 @@ export async function lockExecution(tx: Queryable, id: number): Promise<{ vendor
  * to end; a Running one has none. An execution without tasks keeps its status.
  */
 export async function refreshExecution(tx: Queryable, id: number): Promise<void> {
-  const counted = await tx.query<{ total: number; success: number; error: number; pending: number; running: number; scheduled: number; stopped: number; ended: Date | null }>(
+  const counted = await tx.query<{ total: number; success: number; error: number; pending: number; running: number; scheduled: number; stopped: number; ended: Date | null; first_error: string | null }>(
     `SELECT count(*)::int AS total,
             count(*) FILTER (WHERE status = 'Success')::int AS success,
             count(*) FILTER (WHERE status = 'Error')::int AS error,
@@ -99,7 +99,8 @@ export async function refreshExecution(tx: Queryable, id: number): Promise<void>
             count(*) FILTER (WHERE status = 'Running')::int AS running,
             count(*) FILTER (WHERE status = 'Scheduled')::int AS scheduled,
             count(*) FILTER (WHERE status = 'Stopped')::int AS stopped,
-            max(end_time) AS ended
+            max(end_time) AS ended,
+            (array_agg(status_message ORDER BY end_time, id) FILTER (WHERE status = 'Error' AND status_message <> ''))[1] AS first_error
        FROM task WHERE execution_id = $1`,
     [id],
   );
@@ -114,14 +115,17 @@ export async function refreshExecution(tx: Queryable, id: number): Promise<void>
     stoppedTaskCount: row.stopped,
   };
   const status = deriveExecutionStatus(metrics);
+  // A failed execution says why: how many tasks failed, and the first one's reason.
+  const message = status === 'Error' ? `${metrics.errorTaskCount} of ${metrics.taskCount} tasks failed${row.first_error ? `: ${row.first_error}` : ''}` : status === undefined ? null : '';
   await tx.query(
     `UPDATE execution SET task_count = $2, success_task_count = $3, error_task_count = $4, pending_task_count = $5,
             running_task_count = $6, scheduled_task_count = $7, stopped_task_count = $8,
             status = COALESCE($9::text, status),
+            status_message = COALESCE($11::text, status_message),
             end_time = CASE WHEN $9::text IS NULL THEN end_time WHEN $9::text = 'Running' THEN NULL ELSE COALESCE($10::timestamptz, now()) END,
             update_time = now()
       WHERE id = $1`,
-    [id, metrics.taskCount, metrics.successTaskCount, metrics.errorTaskCount, metrics.pendingTaskCount, metrics.runningTaskCount, metrics.scheduledTaskCount, metrics.stoppedTaskCount, status ?? null, row.ended],
+    [id, metrics.taskCount, metrics.successTaskCount, metrics.errorTaskCount, metrics.pendingTaskCount, metrics.runningTaskCount, metrics.scheduledTaskCount, metrics.stoppedTaskCount, status ?? null, row.ended, message],
   );
 }
 

@@ -10,12 +10,39 @@ export interface StatusChange {
   status: TaskStatus;
   code: number;
   revision: number;
+  /** Why the job is where it is (jobservice's `status_message`: the last failure); '' for none. */
+  message?: string;
+}
+
+/** A task due for a check of its job, with what is needed to submit the job again. */
+export interface TaskToCheck {
+  task: Task;
+  /** The sealed job as first launched; null for tasks created before jobs were kept. */
+  jobSpecSealed: string | null;
+  /** Set when an earlier check found the job unknown to jobservice. */
+  jobMissingSince: Date | null;
 }
 
 export interface TaskRepository {
   /** Inserts a Pending task and counts it in its execution; undefined when the execution does not exist. */
-  create(input: { executionId: number; extraAttrs: ExtraAttrs }): Promise<Task | undefined>;
+  create(input: { executionId: number; extraAttrs: ExtraAttrs; jobSpecSealed?: string; jobPeriodic?: boolean }): Promise<Task | undefined>;
   setJobId(id: number, jobId: string): Promise<void>;
+  /**
+   * Claims up to `limit` unfinished tasks for a check of their job: periodic ones not
+   * checked for `periodicEveryMs`, others not checked (nor changed) for `staleAfterMs`.
+   * Claiming stamps the check time, so replicas never check the same task at once.
+   */
+  claimForCheck(options: { staleAfterMs: number; periodicEveryMs: number; limit: number }): Promise<TaskToCheck[]>;
+  /** Records that the task's job is unknown to jobservice (the first time only). */
+  markJobMissing(id: number, jobId: string | null): Promise<void>;
+  /** The job was found (again): forgets an earlier miss. */
+  clearJobMissing(id: number): Promise<void>;
+  /**
+   * Gives an unfinished task its new job after a resubmission (`previousJobId` is kept, so
+   * its late hooks still find the task) and notes why in its status message. False when
+   * the task moved on meanwhile (final, or another job).
+   */
+  replaceJob(id: number, previousJobId: string | null, jobId: string, message: string): Promise<boolean>;
   /** Merges attributes into the task's extra_attrs (top-level keys replaced). */
   mergeExtraAttrs(id: number, attrs: ExtraAttrs): Promise<void>;
   findById(id: number): Promise<Task | undefined>;
@@ -47,6 +74,10 @@ interface TaskRow {
   status_message: string;
   run_count: number;
   extra_attrs: ExtraAttrs;
+  job_spec_enc: string | null;
+  job_periodic: boolean;
+  job_missing_since: Date | null;
+  job_resubmits: number;
   creation_time: Date;
   update_time: Date;
   start_time: Date | null;
@@ -64,6 +95,8 @@ const toTask = (row: TaskRow): Task => ({
   statusMessage: row.status_message,
   runCount: row.run_count,
   extraAttrs: row.extra_attrs,
+  jobPeriodic: row.job_periodic,
+  jobResubmits: row.job_resubmits,
   creationTime: row.creation_time,
   updateTime: row.update_time,
   startTime: row.start_time,
@@ -103,8 +136,10 @@ export const GUARDED_STATUS_UPDATE = `UPDATE task
        run_count = CASE WHEN status_revision < $4::bigint THEN run_count + 1 ELSE run_count END,
        start_time = CASE WHEN status_revision < $4::bigint THEN now() ELSE start_time END,
        status_revision = $4::bigint,
+       status_message = $5::text,
        end_time = CASE WHEN $3::int = 3 THEN now() ELSE NULL END,
-       update_time = now()
+       update_time = now(),
+       job_missing_since = NULL
  WHERE id = $1
    AND ((status_revision = $4::bigint AND status_code < $3::int) OR status_revision < $4::bigint)
 RETURNING *`;
@@ -116,13 +151,13 @@ export class PgTaskRepository implements TaskRepository {
     this.#pool = deps.pool;
   }
 
-  async create(input: { executionId: number; extraAttrs: ExtraAttrs }): Promise<Task | undefined> {
+  async create(input: { executionId: number; extraAttrs: ExtraAttrs; jobSpecSealed?: string; jobPeriodic?: boolean }): Promise<Task | undefined> {
     return withTransaction(this.#pool, async (tx) => {
       const execution = await lockExecution(tx, input.executionId);
       if (!execution) return undefined;
       const result = await tx.query<TaskRow>(
-        'INSERT INTO task (execution_id, vendor_type, extra_attrs) VALUES ($1, $2, $3) RETURNING *',
-        [input.executionId, execution.vendorType, JSON.stringify(input.extraAttrs)],
+        'INSERT INTO task (execution_id, vendor_type, extra_attrs, job_spec_enc, job_periodic) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+        [input.executionId, execution.vendorType, JSON.stringify(input.extraAttrs), input.jobSpecSealed ?? null, input.jobPeriodic ?? false],
       );
       await refreshExecution(tx, input.executionId);
       return toTask(result.rows[0]!);
@@ -144,9 +179,53 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   async findByJobId(jobId: string): Promise<Task | undefined> {
-    const result = await this.#pool.query<TaskRow>('SELECT * FROM task WHERE job_id = $1', [jobId]);
+    const result = await this.#pool.query<TaskRow>(
+      `SELECT * FROM task WHERE job_id = $1
+       UNION ALL
+       SELECT t.* FROM task_replaced_job r JOIN task t ON t.id = r.task_id WHERE r.job_id = $1
+       LIMIT 1`,
+      [jobId],
+    );
     const row = result.rows[0];
     return row ? toTask(row) : undefined;
+  }
+
+  async claimForCheck(options: { staleAfterMs: number; periodicEveryMs: number; limit: number }): Promise<TaskToCheck[]> {
+    const result = await this.#pool.query<TaskRow>(
+      `UPDATE task SET job_checked_at = now()
+        WHERE id IN (
+          SELECT id FROM task
+           WHERE status_code < 3
+             AND (CASE WHEN job_periodic THEN COALESCE(job_checked_at, '-infinity') < now() - make_interval(secs => $2::double precision / 1000)
+                       ELSE GREATEST(update_time, COALESCE(job_checked_at, '-infinity')) < now() - make_interval(secs => $1::double precision / 1000) END)
+           ORDER BY job_checked_at NULLS FIRST
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      [options.staleAfterMs, options.periodicEveryMs, options.limit],
+    );
+    return result.rows.map((row) => ({ task: toTask(row), jobSpecSealed: row.job_spec_enc, jobMissingSince: row.job_missing_since }));
+  }
+
+  async markJobMissing(id: number, jobId: string | null): Promise<void> {
+    await this.#pool.query('UPDATE task SET job_missing_since = COALESCE(job_missing_since, now()) WHERE id = $1 AND job_id IS NOT DISTINCT FROM $2', [id, jobId]);
+  }
+
+  async clearJobMissing(id: number): Promise<void> {
+    await this.#pool.query('UPDATE task SET job_missing_since = NULL WHERE id = $1 AND job_missing_since IS NOT NULL', [id]);
+  }
+
+  async replaceJob(id: number, previousJobId: string | null, jobId: string, message: string): Promise<boolean> {
+    return withTransaction(this.#pool, async (tx) => {
+      const result = await tx.query(
+        `UPDATE task SET job_id = $3, status_message = $4, job_missing_since = NULL, job_resubmits = job_resubmits + 1, update_time = now()
+          WHERE id = $1 AND status_code < 3 AND job_id IS NOT DISTINCT FROM $2`,
+        [id, previousJobId, jobId, message],
+      );
+      if (!result.rowCount) return false;
+      if (previousJobId) await tx.query('INSERT INTO task_replaced_job (job_id, task_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING', [previousJobId, id]);
+      return true;
+    });
   }
 
   async list(executionId: number, query: ListQuery): Promise<{ items: Task[]; total: number }> {
@@ -168,7 +247,7 @@ export class PgTaskRepository implements TaskRepository {
   async applyStatus(task: { id: number; executionId: number }, change: StatusChange): Promise<{ applied: boolean; task: Task | undefined }> {
     return withTransaction(this.#pool, async (tx) => {
       await lockExecution(tx, task.executionId);
-      const result = await tx.query<TaskRow>(GUARDED_STATUS_UPDATE, [task.id, change.status, change.code, change.revision]);
+      const result = await tx.query<TaskRow>(GUARDED_STATUS_UPDATE, [task.id, change.status, change.code, change.revision, change.message ?? '']);
       const row = result.rows[0];
       if (!row) return { applied: false, task: undefined };
       await refreshExecution(tx, task.executionId);

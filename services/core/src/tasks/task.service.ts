@@ -4,12 +4,14 @@ import type { JobServiceClient } from '../jobs/jobservice.client.js';
 import type { ListQuery } from '../listing/list-query.js';
 import type { CheckInProcessors, StatusListeners } from './check-in.registry.js';
 import { ExecutionNotFoundError, TaskLogNotFoundError, TaskNotFoundError, TaskOfJobNotFoundError } from './task.errors.js';
-import type { TaskRepository } from './task.repository.js';
+import type { TaskRepository, TaskToCheck } from './task.repository.js';
 import { hookJobId, hookRevision, taskJobSchema, type ExtraAttrs, type JobHook, type Task, type TaskJob, type TaskStatus } from './tasks.schemas.js';
 
 export interface TaskServiceDeps {
   tasks: TaskRepository;
   jobs: JobServiceClient;
+  /** Seals the job kept with each task (parameters may carry credentials), to submit it again if jobservice loses it. */
+  jobSpecs: JobSpecCipher;
   checkIns: CheckInProcessors;
   /**
    * vendor_type → what the vendor does after each status hook of its tasks, applied or not
@@ -23,6 +25,12 @@ export interface TaskServiceDeps {
 }
 
 /** What a status hook did: `applied`, `ignored` (a duplicate, a late hook, a check-in nobody processes) or `checked_in`. */
+/** Encrypts the jobs kept with tasks (CORE_ENCRYPTION_KEY). */
+export interface JobSpecCipher {
+  encrypt(plaintext: string): string;
+  decrypt(sealed: string): string;
+}
+
 export interface HookOutcome {
   result: 'applied' | 'ignored' | 'checked_in';
   taskId: number;
@@ -56,7 +64,12 @@ export class TaskService {
    */
   async create(executionId: number, job: TaskJob, extraAttrs: ExtraAttrs = {}): Promise<Task> {
     const spec = taskJobSchema.parse(job);
-    const task = await this.#deps.tasks.create({ executionId, extraAttrs });
+    const task = await this.#deps.tasks.create({
+      executionId,
+      extraAttrs,
+      jobSpecSealed: this.#deps.jobSpecs.encrypt(JSON.stringify(spec)),
+      jobPeriodic: spec.metadata.kind === 'Periodic',
+    });
     if (!task) throw new ExecutionNotFoundError(executionId);
     let jobId: string;
     try {
@@ -138,7 +151,7 @@ export class TaskService {
       return { result: 'checked_in', taskId: task.id, status: task.status };
     }
 
-    const change = { status: hook.status, code: jobStatusCode(hook.status), revision: hookRevision(hook) };
+    const change = { status: hook.status, code: jobStatusCode(hook.status), revision: hookRevision(hook), message: hook.metadata?.status_message ?? '' };
     const { applied, task: updated } = await this.#deps.tasks.applyStatus(task, change);
     const listener = this.#deps.statusListeners?.[task.vendorType];
     if (listener) await listener(updated ?? task, hook);
@@ -149,6 +162,46 @@ export class TaskService {
     }
     this.#deps.logger.info('task status changed', { taskId: task.id, executionId: task.executionId, jobId, status: hook.status, revision: change.revision });
     return { result: 'applied', taskId: task.id, status: updated?.status ?? hook.status };
+  }
+
+  /** Claims the tasks due for a check of their job (see TaskReconciler). */
+  async claimForCheck(options: { staleAfterMs: number; periodicEveryMs: number; limit: number }): Promise<TaskToCheck[]> {
+    return this.#deps.tasks.claimForCheck(options);
+  }
+
+  async markJobMissing(task: Task): Promise<void> {
+    await this.#deps.tasks.markJobMissing(task.id, task.jobId);
+  }
+
+  async clearJobMissing(task: Task): Promise<void> {
+    await this.#deps.tasks.clearJobMissing(task.id);
+  }
+
+  /**
+   * Submits the task's job again, as first launched, with the same status hook (jobservice
+   * lost it). The new job id replaces the old one; hooks of the old job still find the task
+   * and, being of an older run, change nothing. False when there is nothing to resubmit or
+   * the task moved on meanwhile.
+   */
+  async resubmit(check: TaskToCheck, reason: string): Promise<boolean> {
+    const { task } = check;
+    if (!check.jobSpecSealed) return false;
+    const spec = taskJobSchema.parse(JSON.parse(this.#deps.jobSpecs.decrypt(check.jobSpecSealed)));
+    const stats = await this.#deps.jobs.submit({ ...spec, status_hook: this.statusHookUrl(task.id) });
+    const replaced = await this.#deps.tasks.replaceJob(task.id, task.jobId, stats.id, `resubmitted as job ${stats.id}: ${reason}`);
+    if (!replaced) {
+      // The task ended or got another job meanwhile: the new job must not run.
+      await this.#deps.jobs.stop(stats.id).catch(() => undefined);
+      return false;
+    }
+    this.#deps.logger.warn('task job resubmitted', { taskId: task.id, executionId: task.executionId, previousJobId: task.jobId, jobId: stats.id, reason });
+    return true;
+  }
+
+  /** Ends an unfinished task in Error with the reason (a job jobservice lost and core cannot submit again). */
+  async fail(task: Task, reason: string): Promise<void> {
+    await this.#deps.tasks.markFinal(task, 'Error', reason);
+    this.#deps.logger.warn('task ended with its job lost', { taskId: task.id, executionId: task.executionId, jobId: task.jobId, reason });
   }
 
   async #stopJob(task: Task, jobId: string): Promise<void> {

@@ -58,6 +58,10 @@ export interface Task {
   statusMessage: string;
   runCount: number;
   extraAttrs: ExtraAttrs;
+  /** The job is a periodic one (a schedule), checked on every reconciliation round. */
+  jobPeriodic: boolean;
+  /** How often core submitted the job again because jobservice had lost it. */
+  jobResubmits: number;
   creationTime: Date;
   updateTime: Date;
   startTime: Date | null;

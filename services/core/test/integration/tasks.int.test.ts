@@ -17,6 +17,8 @@ import { PgExecutionRepository } from '../../src/tasks/execution.repository.js';
 import { ExecutionService } from '../../src/tasks/execution.service.js';
 import { jobHookRoutes } from '../../src/tasks/job-hook.routes.js';
 import { PgTaskRepository } from '../../src/tasks/task.repository.js';
+import { AesGcmCredentialCipher } from '../../src/registries/credential-cipher.js';
+import { TaskReconciler } from '../../src/tasks/task-reconcile.service.js';
 import { TaskService } from '../../src/tasks/task.service.js';
 import type { JobHook, Task } from '../../src/tasks/tasks.schemas.js';
 import { FakeJobservice } from '../fixtures/fake-jobservice.js';
@@ -54,6 +56,7 @@ describe('executions, tasks and job status hooks', () => {
     tasks = new TaskService({
       tasks: taskRepository,
       jobs: new HttpJobServiceClient({ baseUrl: fake.url, secret: new Secret(SECRET), timeoutMs: 5000, backoffMs: 10 }),
+      jobSpecs: new AesGcmCredentialCipher({ key: new Secret('k'.repeat(32)), purpose: 'task-job' }),
       checkIns: { REPLICATION: async (task, hook) => void checkIns.push({ taskId: task.id, checkIn: hook.check_in ?? '' }) },
       coreInternalUrl: INTERNAL_URL,
       logger,
@@ -283,5 +286,97 @@ describe('executions, tasks and job status hooks', () => {
     await expect(tasks.getLog(task!.id)).resolves.toBe(`log of ${task!.jobId}\n`);
     fake.forget(task!.jobId!);
     await expect(tasks.getLog(task!.id)).rejects.toThrow('not available');
+  });
+
+  describe('reconciliation with jobservice', () => {
+    let reconciler: TaskReconciler;
+    beforeAll(() => {
+      const logger = createLogger({ service: 'core', level: 'error', format: 'json' });
+      const jobs = new HttpJobServiceClient({ baseUrl: fake.url, secret: new Secret(SECRET), timeoutMs: 5000, backoffMs: 10 });
+      reconciler = new TaskReconciler({ tasks, jobs, logger, intervalMs: 60_000, staleAfterMs: 0, maxResubmits: 2 });
+    });
+    const submitsOf = (taskId: number) =>
+      fake.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/jobs' && (c.body as { job: { status_hook: string } }).job.status_hook.endsWith(`/tasks/${taskId}`)).map((c) => c.body);
+
+    it('submits a job that jobservice lost again, as first launched, once a second check confirms it is gone; the old job\'s late hooks change nothing', async () => {
+      const { execution, tasks: [task] } = await newExecution(1);
+      await hook(task!, 'Running', R1);
+      fake.forget(task!.jobId!);
+      await reconciler.run();
+      expect(await tasks.get(task!.id)).toMatchObject({ jobId: task!.jobId, status: 'Running' });
+      await reconciler.run();
+      const resubmitted = await tasks.get(task!.id);
+      expect(resubmitted.jobId).not.toBe(task!.jobId);
+      expect(resubmitted).toMatchObject({ status: 'Running', jobResubmits: 1 });
+      expect(resubmitted.statusMessage).toContain(`jobservice no longer knows job ${task!.jobId}`);
+      const [first, again] = submitsOf(task!.id);
+      expect(again).toEqual(first);
+      // The lost job's late Success (its record came back from elsewhere) still finds the task.
+      const late = await hook({ id: task!.id, jobId: task!.jobId! }, 'Success', R1 - 1);
+      expect(late.status).toBe(200);
+      expect(late.body).toMatchObject({ result: 'ignored' });
+      await hook(resubmitted, 'Success', R2);
+      expect((await executions.get(execution.id)).status).toBe('Success');
+    });
+
+    it('registers a lost schedule (a periodic job) again in the first round', async () => {
+      const execution = await executions.create('SCHEDULER', 11, 'MANUAL');
+      const task = await tasks.create(execution.id, { name: 'SCHEDULER', parameters: { vendor_type: 'REPLICATION', vendor_id: 11 }, metadata: { kind: 'Periodic', cron_spec: '0 0 * * * *', unique: false } });
+      fake.forget(task.jobId!);
+      await reconciler.run();
+      const current = await tasks.get(task.id);
+      expect(current.jobId).not.toBe(task.jobId);
+      expect(fake.jobs.get(current.jobId!)).toMatchObject({ kind: 'Periodic', name: 'SCHEDULER', parameters: { vendor_type: 'REPLICATION', vendor_id: 11 } });
+    });
+
+    it('applies the status of a job whose hooks never came', async () => {
+      const { execution, tasks: [task] } = await newExecution(1);
+      fake.jobs.set(task!.jobId!, { ...fake.jobs.get(task!.jobId!)!, status: 'Error', revision: R2, status_message: 'adapter: cannot reach the source registry' });
+      await reconciler.run();
+      expect(await tasks.get(task!.id)).toMatchObject({ status: 'Error', statusRevision: R2, statusMessage: 'adapter: cannot reach the source registry' });
+      expect(await executions.get(execution.id)).toMatchObject({ status: 'Error', statusMessage: '1 of 1 tasks failed: adapter: cannot reach the source registry' });
+    });
+
+    it('ends a task in Error, saying why, when its lost job was already submitted again too often, or was never kept', async () => {
+      const { tasks: [task] } = await newExecution(1);
+      for (let round = 0; round < 6; round += 1) {
+        const current = await tasks.get(task!.id);
+        if (current.jobId) fake.forget(current.jobId);
+        await reconciler.run();
+      }
+      const ended = await tasks.get(task!.id);
+      expect(ended).toMatchObject({ status: 'Error', jobResubmits: 2 });
+      expect(ended.statusMessage).toMatch(/jobservice no longer knows job .*; submitted again 2 times already/);
+
+      const execution = await executions.create('REPLICATION', 12, 'MANUAL');
+      const unkept = (await taskRepository.create({ executionId: execution.id, extraAttrs: {} }))!;
+      await reconciler.run();
+      expect(await tasks.get(unkept.id)).toMatchObject({ status: 'Error' });
+      expect((await tasks.get(unkept.id)).statusMessage).toContain('was never submitted');
+    });
+
+    it('leaves a task alone while jobservice cannot be reached', async () => {
+      const { tasks: [task] } = await newExecution(1);
+      const logger = createLogger({ service: 'core', level: 'error', format: 'json' });
+      const unreachable = new TaskReconciler({
+        tasks,
+        jobs: new HttpJobServiceClient({ baseUrl: 'http://127.0.0.1:1', secret: new Secret(SECRET), timeoutMs: 500, attempts: 1 }),
+        logger,
+        intervalMs: 60_000,
+        staleAfterMs: 0,
+        maxResubmits: 2,
+      });
+      for (let round = 0; round < 3; round += 1) await unreachable.run();
+      expect(await tasks.get(task!.id)).toMatchObject({ status: 'Pending', jobId: task!.jobId, jobResubmits: 0 });
+    });
+  });
+
+  it('keeps the reason a job gives with its status, and the execution says how many tasks failed and why', async () => {
+    const { execution, tasks: [failing, fine] } = await newExecution(2);
+    await hook(failing!, 'Running', R1, { metadata: { status_message: 'retrying: cannot reach http://adapter: ECONNREFUSED' } as JobHook['metadata'] });
+    expect((await tasks.get(failing!.id)).statusMessage).toBe('retrying: cannot reach http://adapter: ECONNREFUSED');
+    await hook(failing!, 'Error', R1, { metadata: { status_message: 'cannot reach http://adapter: ECONNREFUSED' } as JobHook['metadata'] });
+    await hook(fine!, 'Success', R1);
+    expect(await executions.get(execution.id)).toMatchObject({ status: 'Error', statusMessage: '1 of 2 tasks failed: cannot reach http://adapter: ECONNREFUSED' });
   });
 });
