@@ -16,3 +16,15 @@ export { TestRegistryClient, type RegistryResponse } from './registry-client.js'
 export { createTestTokenIssuer, type TestTokenIssuer, type TokenOptions } from './tokens.js';
 export { HarborClient, type ApiResponse } from './harbor-client.js';
 export { libtrustKeyId } from './libtrust.js';
+export {
+  startPrivatePostgres,
+  startPrivateRedis,
+  startPrivateRabbit,
+  type PrivateServer,
+  type PrivatePostgres,
+  type PrivateRabbit,
+  type RestartTimes,
+  type PostgresStopMode,
+  type RedisStopMode,
+  type RabbitStopMode,
+} from './private-servers.js';
