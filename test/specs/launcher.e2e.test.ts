@@ -1,7 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRedisPersistence, keepsNothingOnDisk } from '@wharf/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { createTestDatabase, createTestRedisNamespace, freePort, HarborClient, TestRegistryClient, type TestDatabase, type TestRedisNamespace } from '@wharf/testing';
 import { ROOT_DIR } from '../src/stack.js';
 import { createTempDir, type TempDir } from '../src/temp-dir.js';
@@ -44,35 +47,72 @@ async function refused(url: string): Promise<boolean> {
   }
 }
 
+/** The processes the launcher started (its children), by service name: `services/<name>/dist/main.js`. */
+function servicePids(launcherPid: number): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parentPid !== launcherPid) continue;
+      const service = /services\/([a-z-]+)\/dist\/main\.js/.exec(readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
+      if (service) found.set(service[1]!, Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+const hasRedisServer = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli'], { stdio: 'ignore' }).status === 0;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
 describe('npm start: the local stack', () => {
   let temp: TempDir;
   let db: TestDatabase;
   let redis: TestRedisNamespace;
   let env: NodeJS.ProcessEnv;
-  let ports: { proxy: number; core: number; registry: number };
+  let ports: { proxy: number; core: number; registry: number; jobservice: number; adapter: number };
   const password = 'Launcher-Admin-2026';
   const running: Started[] = [];
+  /** Redis servers a test had the launcher start; shut down at the end. */
+  const privateRedisPorts: number[] = [];
 
   beforeAll(async () => {
     temp = await createTempDir('launcher');
     db = await createTestDatabase('launcher');
     redis = await createTestRedisNamespace('launcher');
-    ports = { proxy: await freePort(), core: await freePort(), registry: await freePort() };
+    ports = { proxy: await freePort(), core: await freePort(), registry: await freePort(), jobservice: await freePort(), adapter: await freePort() };
     env = {
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,
       CORE_REDIS_PREFIX: redis.prefix,
+      // jobservice's keys and queues in this run's namespace too (as startStack's redisPrefix does).
+      JOBSERVICE_REDIS_PREFIX: `${redis.prefix}jobservice:`,
+      JOBSERVICE_QUEUE_PREFIX: redis.prefix,
       WHARF_DATA_DIR: join(temp.path, 'data'),
       WHARF_ADMIN_PASSWORD: password,
       PROXY_HTTP_PORT: String(ports.proxy),
       CORE_HTTP_PORT: String(ports.core),
       REGISTRY_HTTP_PORT: String(ports.registry),
+      JOBSERVICE_HTTP_PORT: String(ports.jobservice),
+      ADAPTER_HTTP_PORT: String(ports.adapter),
       LOG_LEVEL: 'warn',
     };
   });
 
   afterAll(async () => {
     for (const started of running) if (started.child.exitCode === null) started.child.kill('SIGKILL');
+    for (const port of privateRedisPorts) spawnSync('redis-cli', ['-p', String(port), 'SHUTDOWN', 'NOSAVE'], { stdio: 'ignore', timeout: 10_000 });
     await db?.drop().catch(() => undefined);
     await redis?.cleanup().catch(() => undefined);
     await temp?.remove();
@@ -85,6 +125,11 @@ describe('npm start: the local stack', () => {
     expect(ready[1]).toBe(`http://127.0.0.1:${ports.proxy}`);
     expect(first.output()).toContain('sign in as admin with the password in WHARF_ADMIN_PASSWORD');
     expect(first.output()).toContain('press Ctrl-C to stop');
+    // The machine's Redis keeps nothing on disk (TESTING.md): npm start says so, once, and how to change it.
+    const persistence = await readRedisPersistence(redis.url);
+    const warning = /warning: the Redis at \S+ keeps nothing on disk/g;
+    expect(first.output().match(warning)?.length ?? 0).toBe(persistence && keepsNothingOnDisk(persistence) ? 1 : 0);
+    if (persistence && keepsNothingOnDisk(persistence)) expect(first.output()).toContain('CONFIG SET appendonly yes');
 
     const admin = new HarborClient(ready[1]!, { username: 'admin', password });
     expect((await admin.get('/users/current')).status).toBe(200);
@@ -111,6 +156,78 @@ describe('npm start: the local stack', () => {
     expect(pulled.body).toEqual(blob);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('starts a service killed with kill -9 again by itself, naming it and its log, and Ctrl-C still stops everything', async () => {
+    const started = launch(env);
+    running.push(started);
+    const ready = await waitFor(started, /ready: Wharf is at (\S+)/);
+    expect(started.output()).toContain('a service that exits is started again');
+    const before = servicePids(started.child.pid!);
+    expect([...before.keys()].sort()).toEqual(['adapter', 'core', 'jobservice', 'proxy', 'registry-facade']);
+    const admin = new HarborClient(ready[1]!, { username: 'admin', password });
+    expect((await admin.get('/users/current')).status).toBe(200);
+
+    process.kill(before.get('core')!, 'SIGKILL');
+    await waitFor(started, /core exited \(SIGKILL\); restarting in 1 s — log: this terminal \(lines prefixed \[core\]\)/, 30_000);
+    const back = await waitFor(started, /core is running again \(pid (\d+)\)/, 120_000);
+    const corePid = Number(back[1]);
+    expect(corePid).not.toBe(before.get('core'));
+    const after = servicePids(started.child.pid!);
+    expect(after.get('core'), 'the new core is a child of the launcher').toBe(corePid);
+    for (const name of ['registry-facade', 'adapter', 'jobservice', 'proxy']) expect(after.get(name), `${name} kept running`).toBe(before.get(name));
+    // Ready again: the proxy reaches the new core, which still knows the admin.
+    expect((await admin.get('/users/current')).status).toBe(200);
+    expect(started.child.exitCode, 'the launcher kept running').toBeNull();
+
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+    expect(started.output()).not.toMatch(/(registry-facade|adapter|jobservice|proxy|core) exited \((0|SIGTERM|SIGINT)\)/);
+    for (const [name, pid] of after) expect(alive(pid), `${name} (pid ${pid}) stopped`).toBe(false);
+    for (const port of Object.values(ports)) expect(await refused(`http://127.0.0.1:${port}/healthz`), `port ${port} is closed`).toBe(true);
+  });
+
+  it('a second Ctrl-C kills the services at once', async () => {
+    const started = launch(env);
+    running.push(started);
+    await waitFor(started, /ready: Wharf is at/);
+    const pids = servicePids(started.child.pid!);
+    expect(pids.size).toBe(5);
+    // The proxy, stopped first, is frozen: the clean stop waits on it, and the second Ctrl-C lands meanwhile.
+    process.kill(pids.get('proxy')!, 'SIGSTOP');
+    started.child.kill('SIGINT');
+    await waitFor(started, /stopping/, 10_000);
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(130);
+    expect(started.output()).toContain('killing the services');
+    for (const [name, pid] of pids) expect(alive(pid), `${name} (pid ${pid}) is gone`).toBe(false);
+  });
+
+  it.runIf(hasRedisServer)('starts a local Redis that is installed but not running with its append-only file on, under the data dir', async () => {
+    const port = await freePort();
+    privateRedisPorts.push(port);
+    const dataDir = env.WHARF_DATA_DIR!;
+    const started = launch({ ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    running.push(started);
+    await waitFor(started, /ready: Wharf is at/);
+    expect(started.output()).toContain(`starting the local redis (127.0.0.1:${port})`);
+    expect(started.output()).toContain(`redis keeps its append-only file in ${join(dataDir, 'redis')}`);
+    expect(started.output()).not.toMatch(/keeps nothing on disk/);
+    expect(await readRedisPersistence(`redis://127.0.0.1:${port}`)).toEqual({ appendonly: 'yes', save: '' });
+    const dir = spawnSync('redis-cli', ['-p', String(port), 'CONFIG', 'GET', 'dir'], { encoding: 'utf8' }).stdout.split('\n')[1];
+    expect(dir).toBe(join(dataDir, 'redis'));
+    expect(existsSync(join(dataDir, 'redis', 'appendonlydir')), 'the append-only file is written').toBe(true);
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+  });
+
+  it('the compose file it falls back to (a Docker engine, no local servers) runs Redis with its append-only file on a volume', () => {
+    const compose = parseYaml(readFileSync(join(ROOT_DIR, 'deploy/compose.local-infra.yml'), 'utf8')) as {
+      services: Record<string, { command?: string[]; volumes?: string[] }>;
+    };
+    const redisService = compose.services.redis!;
+    expect(redisService.command?.join(' ')).toMatch(/--appendonly yes/);
+    expect(redisService.volumes).toContain('redis:/data');
   });
 
   it('stops with a message naming the server that is missing and how to get it', async () => {

@@ -9,12 +9,13 @@ class FakeProcess implements ServiceProcess {
   readonly exited: Promise<number | string>;
   exitStatus: number | string | undefined;
   readonly signals: string[] = [];
+  readonly name: string;
+  readonly pid: number;
   private end!: (status: number | string) => void;
 
-  constructor(
-    readonly name: string,
-    readonly pid: number,
-  ) {
+  constructor(name: string, pid: number) {
+    this.name = name;
+    this.pid = pid;
     this.exited = new Promise((resolve) => (this.end = resolve));
   }
 
