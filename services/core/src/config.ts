@@ -44,6 +44,11 @@ export const configSchema = z
     CORE_ADAPTER_TIMEOUT: duration().prefault('60s'),
     /** Encrypts registry credentials at rest (AES-256-GCM, key derived with HKDF-SHA256). At least 32 characters; changing it makes stored credentials unreadable. */
     CORE_ENCRYPTION_KEY: secret(32),
+    /**
+     * How long the ids of applied registry events are kept to drop redeliveries: longer than
+     * registry-facade keeps an undelivered event (REGISTRY_NOTIFICATIONS_MAX_AGE, 7 days).
+     */
+    CORE_REGISTRY_EVENT_RETENTION: duration().prefault('8d'),
     /** How often core checks its unfinished tasks against jobservice (jobs whose state jobservice lost, hooks that never came). */
     CORE_TASK_CHECK_INTERVAL: duration().prefault('30s'),
     /** A task unchanged for this long has its job checked; schedules (periodic jobs) are checked this often. */
@@ -93,6 +98,7 @@ export const configSchema = z
     jobservice: { url: env.CORE_JOBSERVICE_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_JOBSERVICE_TIMEOUT },
     adapter: { url: env.CORE_ADAPTER_URL.replace(/\/+$/, ''), timeoutMs: env.CORE_ADAPTER_TIMEOUT },
     encryptionKey: env.CORE_ENCRYPTION_KEY,
+    registryEventRetentionMs: env.CORE_REGISTRY_EVENT_RETENTION,
     taskCheck: { intervalMs: env.CORE_TASK_CHECK_INTERVAL, staleAfterMs: env.CORE_TASK_CHECK_AFTER, maxResubmits: env.CORE_TASK_MAX_RESUBMITS },
     replication: {
       maxConcurrentExecutions: env.CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS,

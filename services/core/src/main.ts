@@ -241,6 +241,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   });
 
   let server: RunningServer | undefined;
+  let pruning: NodeJS.Timeout | undefined;
   return {
     app,
     logger,
@@ -251,6 +252,11 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     async start() {
       server = await listen(app, { host: config.http.host, port: config.http.port, logger });
       reconciler.start();
+      // Applied event ids are needed only as long as registry-facade may deliver an event again.
+      pruning = setInterval(() => {
+        events.prune(new Date(Date.now() - config.registryEventRetentionMs)).catch((error: unknown) => logger.warn('registry event pruning failed', { err: error }));
+      }, 60 * 60 * 1000);
+      pruning.unref();
       logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url, jobservice: config.jobservice.url });
       return server;
     },
@@ -258,6 +264,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
       shuttingDown = true;
       await server?.close(config.shutdownTimeoutMs);
       await reconciler.close();
+      clearInterval(pruning);
       // Flows preparing their tasks are given the shutdown time to finish.
       await Promise.race([replication.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       projectChanges.close();

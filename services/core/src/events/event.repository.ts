@@ -104,6 +104,19 @@ export class PgEventRepository {
     });
   }
 
+  /** Deletes the ids of events applied before `cutoff`, a bounded batch at a time; returns how many. */
+  async pruneApplied(cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.#pool.query(
+        'DELETE FROM registry_event WHERE id IN (SELECT id FROM registry_event WHERE received_at < $1 LIMIT 10000)',
+        [cutoff],
+      );
+      total += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < 10000) return total;
+    }
+  }
+
   async projectIdOf(repository: string): Promise<number | null> {
     const result = await this.#pool.query<{ project_id: number }>('SELECT project_id FROM project WHERE name = $1', [repository.split('/')[0]]);
     return result.rows[0]?.project_id ?? null;

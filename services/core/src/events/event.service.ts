@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
+import { INTERNAL_TOKEN_SUBJECT, type RegistryEventsResultV1 } from '@wharf/contracts';
 import type { Logger } from '@wharf/logging';
 import { manifestMediaTypes } from '@wharf/oci';
 import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
@@ -44,20 +44,44 @@ export class EventService {
 
   /**
    * Pushes and deletes are applied one by one, in order; the batch's pulls together, after
-   * them (a pull changes only counters and times, whatever its place in the batch).
+   * them (a pull changes only counters and times, whatever its place in the batch). An event
+   * that cannot be applied is reported by id with the reason and does not hold back the
+   * others: the sender retries only those, and a sync reads the registry's state, so a push
+   * applied after a later event of the same batch still ends where the registry is.
    */
-  async apply(events: readonly RegistryEvent[]): Promise<{ applied: number; ignored: number }> {
+  async apply(events: readonly RegistryEvent[]): Promise<RegistryEventsResultV1> {
     let applied = 0;
     let ignored = 0;
+    const failed: { id: string; message: string }[] = [];
     const pulls: PullEvent[] = [];
     for (const event of events) {
       const pull = this.#pullOf(event);
-      if (pull) pulls.push(pull);
-      else if (event.action !== 'pull' && (await this.#apply(event))) applied += 1;
-      else ignored += 1;
+      if (pull) {
+        pulls.push(pull);
+        continue;
+      }
+      try {
+        if (event.action !== 'pull' && (await this.#apply(event))) applied += 1;
+        else ignored += 1;
+      } catch (error) {
+        this.#deps.logger.warn('registry event not applied', { eventId: event.id, action: event.action, repository: event.target.repository, err: error });
+        failed.push({ id: event.id, message: error instanceof Error ? error.message : String(error) });
+      }
     }
-    const counted = await this.#deps.events.applyPulls(pulls);
-    return { applied: applied + counted, ignored: ignored + pulls.length - counted };
+    try {
+      const counted = await this.#deps.events.applyPulls(pulls);
+      applied += counted;
+      ignored += pulls.length - counted;
+    } catch (error) {
+      this.#deps.logger.warn('registry pull events not applied', { count: pulls.length, err: error });
+      for (const pull of pulls) failed.push({ id: pull.id, message: error instanceof Error ? error.message : String(error) });
+    }
+    return failed.length > 0 ? { applied, ignored, failed } : { applied, ignored };
+  }
+
+  /** Forgets the ids of events applied before `cutoff` (past the registry's redelivery window). */
+  async prune(cutoff: Date): Promise<number> {
+    return this.#deps.events.pruneApplied(cutoff);
   }
 
   /** The pull to count for this event; undefined for other actions and for reads that are not pulls. */

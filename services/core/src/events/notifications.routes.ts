@@ -8,7 +8,9 @@ import { envelopeSchema } from './registry-event.schemas.js';
 /**
  * `POST /service/notifications`: registry events from registry-facade. Internal only: the
  * caller must present the suite's secret, and the proxy never routes this path from outside.
- * Answers 200 once every event is applied, so the sender retries anything that failed.
+ * Answers 200 with what was applied and, by id, the events that could not be (the sender
+ * retries those only); a failure before any event was tried answers an error, and the
+ * sender retries the whole batch.
  */
 export function notificationRoutes(deps: { events: EventService }): Router {
   const router = Router();

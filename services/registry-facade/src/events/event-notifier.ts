@@ -2,7 +2,19 @@ import type { Logger } from '@wharf/logging';
 import type { Secret } from '@wharf/config';
 import { Gauge, Counter, type Registry } from 'prom-client';
 import type { PgEventOutbox } from './event.repository.js';
+import { RegistryEventsResultV1 } from '@wharf/contracts';
 import { EVENTS_MEDIA_TYPE } from './registry-event.js';
+
+/** The events of the batch the receiver says it could not apply (id → reason); none for an answer without that list. */
+function failedEvents(body: string, sent: ReadonlySet<string>): Map<string, string> {
+  let parsed: ReturnType<typeof RegistryEventsResultV1.safeParse> | undefined;
+  try {
+    parsed = RegistryEventsResultV1.safeParse(JSON.parse(body));
+  } catch {
+    return new Map();
+  }
+  return new Map((parsed.success ? (parsed.data.failed ?? []) : []).filter((f) => sent.has(f.id)).map((f) => [f.id, f.message]));
+}
 
 export interface EventNotifierOptions {
   outbox: PgEventOutbox;
@@ -24,9 +36,10 @@ export interface EventNotifierOptions {
 
 /**
  * Delivers queued registry events to the receiver (core's `/service/notifications`) in
- * distribution's envelope, with `Authorization: Harbor-Secret`. Any 2xx acknowledges a
- * batch; anything else, a timeout or a refused connection reschedules it with exponential
- * backoff. Delivery is at least once; every event carries a stable id.
+ * distribution's envelope, with `Authorization: Harbor-Secret`. A 2xx acknowledges the
+ * batch but the events its body lists as `failed` (RegistryEventsResultV1), which alone are
+ * retried; anything else, a timeout or a refused connection reschedules the whole batch
+ * with exponential backoff. Delivery is at least once; every event carries a stable id.
  */
 export class EventNotifier {
   readonly #options: EventNotifierOptions;
@@ -122,10 +135,19 @@ export class EventNotifier {
         body: JSON.stringify({ events: batch.map((entry) => entry.payload) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      await response.arrayBuffer().catch(() => undefined);
+      const text = await response.text().catch(() => '');
       if (response.status < 200 || response.status >= 300) throw new Error(`receiver answered ${response.status}`);
-      await outbox.delete(ids);
-      this.#delivered?.inc(batch.length);
+      // The receiver may have applied only some: those it names as failed are retried alone.
+      const failed = failedEvents(text, new Set(ids));
+      await outbox.delete(failed.size > 0 ? ids.filter((id) => !failed.has(id)) : ids);
+      this.#delivered?.inc(batch.length - failed.size);
+      if (failed.size > 0) {
+        const attempts = Math.max(...batch.filter((entry) => failed.has(entry.id)).map((entry) => entry.attempts));
+        const delay = this.#backoff(attempts);
+        const [firstId, firstMessage] = failed.entries().next().value!;
+        await outbox.reschedule([...failed.keys()], delay, firstMessage);
+        this.#options.logger.warn('registry events refused by the receiver, will retry', { events: failed.size, of: batch.length, eventId: firstId, reason: firstMessage, retryInMs: delay });
+      }
       if (this.#failureStreak > 0) this.#options.logger.info('event delivery recovered', { afterFailures: this.#failureStreak });
       this.#failureStreak = 0;
     } catch (error) {
