@@ -55,6 +55,8 @@ export const configSchema = z
     CORE_TASK_CHECK_AFTER: duration().prefault('1m'),
     /** How often core submits a lost job again before its task ends in Error. */
     CORE_TASK_MAX_RESUBMITS: z.coerce.number().int().min(0).max(100).default(3),
+    /** How long a replication waits out an outage of the adapter, jobservice or the database while it prepares its tasks. */
+    CORE_REPLICATION_RETRY_WINDOW: duration().prefault('2m'),
     /** How many replication executions prepare their tasks at once; the others wait in order. */
     CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).max(64).default(4),
     /** The local Wharf as a replication side (Harbor's registry id 0), as the adapter reaches it; CORE_INTERNAL_URL when unset. */
@@ -102,6 +104,7 @@ export const configSchema = z
     taskCheck: { intervalMs: env.CORE_TASK_CHECK_INTERVAL, staleAfterMs: env.CORE_TASK_CHECK_AFTER, maxResubmits: env.CORE_TASK_MAX_RESUBMITS },
     replication: {
       maxConcurrentExecutions: env.CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS,
+      outageWindowMs: env.CORE_REPLICATION_RETRY_WINDOW,
       localRegistryUrl: (env.CORE_LOCAL_REGISTRY_URL ?? env.CORE_INTERNAL_URL).replace(/\/+$/, ''),
       localBlobUrl: (env.CORE_LOCAL_REGISTRY_BLOB_URL ?? env.CORE_REGISTRY_URL).replace(/\/+$/, ''),
     },

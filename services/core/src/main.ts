@@ -188,6 +188,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     scheduler,
     logger,
     maxConcurrentExecutions: config.replication.maxConcurrentExecutions,
+    outageWindowMs: config.replication.outageWindowMs,
   });
   late.replication = replication;
   late.trigger = new ReplicationEventTrigger({ policies, replication, logger });

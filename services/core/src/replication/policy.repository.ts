@@ -1,6 +1,6 @@
 import type { Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import type { PolicyFields, ReplicationPolicy, TriggerType } from './policy.schemas.js';
 import type { ReplicationFilter } from './resource.schemas.js';
 
@@ -117,8 +117,9 @@ export class PgPolicyRepository implements PolicyRepository {
     const sql = toSql(query, columns, [{ key: 'id', descending: false }], params.length);
     const where = [...scope, ...sql.where].join(' AND ') || 'true';
     const all = [...params, ...sql.values];
+    const page = pageClause(sql, all);
     const [items, total] = await Promise.all([
-      this.#pool.query<PolicyRow>(`SELECT * FROM replication_policy WHERE ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, all),
+      this.#pool.query<PolicyRow>(`SELECT * FROM replication_policy WHERE ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM replication_policy WHERE ${where}`, all),
     ]);
     return { items: items.rows.map(toPolicy), total: total.rows[0]?.n ?? 0 };

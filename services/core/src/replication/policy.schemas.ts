@@ -3,6 +3,7 @@ import type { Registry } from '../registries/registry.schemas.js';
 import { registryView } from '../registries/registry.schemas.js';
 import { PolicyInvalidError } from './policy.errors.js';
 import type { ReplicationFilter } from './resource.schemas.js';
+import { rowIdSchema } from '../listing/db-range.js';
 
 export const TRIGGER_TYPES = ['manual', 'scheduled', 'event_based'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
@@ -30,7 +31,7 @@ export interface ReplicationPolicy {
 
 export type PolicyFields = Omit<ReplicationPolicy, 'id' | 'creationTime' | 'updateTime'>;
 
-const registryRef = z.looseObject({ id: z.number().int().min(0).nullish() }).nullish();
+const registryRef = z.looseObject({ id: rowIdSchema.nullish() }).nullish();
 
 /** The body of `POST|PUT /replication/policies[/{id}]` (Harbor's ReplicationPolicy; the rules are checked by `toPolicyFields`). */
 export const policyRequestSchema = z.looseObject({

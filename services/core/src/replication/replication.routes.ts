@@ -11,15 +11,16 @@ import { policyRequestSchema, policyView, type ReplicationPolicy } from './polic
 import type { PolicyService } from './policy.service.js';
 import { executionView, taskView } from './replication.views.js';
 import type { ReplicationService } from './replication.service.js';
+import { INT4_MAX } from '../listing/db-range.js';
 
-const startSchema = z.object({ policy_id: z.number().int().min(1) });
+const startSchema = z.object({ policy_id: z.number().int().min(1).max(INT4_MAX) });
 
 function optionalId(value: unknown, name: string): number | undefined {
   const text = queryString(value);
   if (!text) return undefined;
-  const id = Number(text);
-  if (!Number.isInteger(id) || id < 0) throw new ApiError('BAD_REQUEST', { message: `${name} must be an integer` });
-  return id;
+  // Decimal digits naming a row of the policy table's id column (int4).
+  if (!/^\d{1,10}$/.test(text) || Number(text) > INT4_MAX) throw new ApiError('BAD_REQUEST', { message: `${name} must be an integer from 0 to ${INT4_MAX}` });
+  return Number(text);
 }
 
 /** `/api/v2.0/replication/policies…` and `/api/v2.0/replication/executions…` (system admins only). */

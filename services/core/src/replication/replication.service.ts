@@ -16,6 +16,7 @@ import type { PolicyService } from './policy.service.js';
 import { executionStatusCondition, taskStatusCondition, triggerCondition } from './replication.views.js';
 import type { FetchedResource } from './resource.schemas.js';
 import { REPLICATION, type ReplicationScheduler } from './schedule.service.js';
+import { retryThroughOutage } from './outage.js';
 import { Slots } from './slots.js';
 
 export interface ReplicationServiceDeps {
@@ -28,6 +29,8 @@ export interface ReplicationServiceDeps {
   logger: Logger;
   /** How many executions prepare their tasks at once (CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS). */
   maxConcurrentExecutions: number;
+  /** How long a flow waits out an outage of the adapter, jobservice or the database before it fails (CORE_REPLICATION_RETRY_WINDOW). */
+  outageWindowMs?: number;
   now?: () => Date;
 }
 
@@ -161,8 +164,10 @@ export class ReplicationService {
   async #flow(executionId: number, policy: ReplicationPolicy, input: RunInput): Promise<void> {
     if (this.#stopping.has(executionId)) return;
     let created = 0;
+    // Each step waits out an outage of what it calls (a service or the database restarting).
+    const outage = { windowMs: this.#deps.outageWindowMs ?? 120_000, logger: this.#deps.logger };
     try {
-      const plan = await this.plan(policy, { resources: input.resources });
+      const plan = await retryThroughOutage('plan', () => this.plan(policy, { resources: input.resources }), outage);
       if (plan.items.length === 0) {
         if (this.#stopping.has(executionId)) return;
         await this.#deps.executions.markDone(executionId, 'no resources to replicate');
@@ -173,7 +178,7 @@ export class ReplicationService {
       const tasks = plan.items.map((item) => taskOf(item, policy, wire, input.operation));
       if (input.operation.kind === 'copy') {
         if (this.#stopping.has(executionId)) return;
-        await this.#deps.adapter.prepare(wire.dest, tasks.map((t) => t.dst));
+        await retryThroughOutage('prepare', () => this.#deps.adapter.prepare(wire.dest, tasks.map((t) => t.dst)), outage);
       }
       // Several tasks are created (and their jobs submitted) at once, so that the first
       // jobs run while the rest are still being submitted.
@@ -181,7 +186,7 @@ export class ReplicationService {
         tasks,
         async (task) => {
           if (this.#stopping.has(executionId)) return;
-          await this.#deps.tasks.create(executionId, { name: task.job.name, parameters: task.job.parameters }, task.extraAttrs);
+          await retryThroughOutage('create task', () => this.#deps.tasks.create(executionId, { name: task.job.name, parameters: task.job.parameters }, task.extraAttrs), outage);
           created += 1;
         },
         // Every creation settles before a failure is reported, so `created` is exact.

@@ -1,7 +1,7 @@
 import type { Pool, Queryable } from '@wharf/db';
 import { withTransaction } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import { deriveExecutionStatus } from './execution-status.js';
 import type { Execution, ExecutionMetrics, ExecutionStatus, ExecutionTrigger, ExtraAttrs } from './tasks.schemas.js';
 
@@ -160,8 +160,9 @@ export class PgExecutionRepository implements ExecutionRepository {
     const sql = toSql(query, columns, [{ key: 'id', descending: true }], values.length);
     const where = [...scope, ...sql.where].join(' AND ');
     const all = [...values, ...sql.values];
+    const page = pageClause(sql, all);
     const [items, total] = await Promise.all([
-      this.#pool.query<ExecutionRow>(`SELECT * FROM execution WHERE ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, all),
+      this.#pool.query<ExecutionRow>(`SELECT * FROM execution WHERE ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM execution WHERE ${where}`, all),
     ]);
     return { items: items.rows.map(toExecution), total: total.rows[0]?.n ?? 0 };

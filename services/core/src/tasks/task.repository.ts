@@ -1,7 +1,7 @@
 import type { Pool } from '@wharf/db';
 import { withTransaction } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import { lockExecution, refreshExecution } from './execution.repository.js';
 import type { ExtraAttrs, Task, TaskStatus } from './tasks.schemas.js';
 
@@ -33,6 +33,8 @@ export interface TaskRepository {
    * Claiming stamps the check time, so replicas never check the same task at once.
    */
   claimForCheck(options: { staleAfterMs: number; periodicEveryMs: number; limit: number }): Promise<TaskToCheck[]>;
+  /** Sets the status message of a task that is not final (why it waits). */
+  noteStatusMessage(id: number, message: string): Promise<void>;
   /** Records that the task's job is unknown to jobservice (the first time only). */
   markJobMissing(id: number, jobId: string | null): Promise<void>;
   /** The job was found (again): forgets an earlier miss. */
@@ -207,6 +209,10 @@ export class PgTaskRepository implements TaskRepository {
     return result.rows.map((row) => ({ task: toTask(row), jobSpecSealed: row.job_spec_enc, jobMissingSince: row.job_missing_since }));
   }
 
+  async noteStatusMessage(id: number, message: string): Promise<void> {
+    await this.#pool.query('UPDATE task SET status_message = $2 WHERE id = $1 AND status_code < 3', [id, message]);
+  }
+
   async markJobMissing(id: number, jobId: string | null): Promise<void> {
     await this.#pool.query('UPDATE task SET job_missing_since = COALESCE(job_missing_since, now()) WHERE id = $1 AND job_id IS NOT DISTINCT FROM $2', [id, jobId]);
   }
@@ -232,8 +238,9 @@ export class PgTaskRepository implements TaskRepository {
     const sql = toSql(query, columnsFor(query), [{ key: 'id', descending: false }], 1);
     const where = ['execution_id = $1', ...sql.where].join(' AND ');
     const values = [executionId, ...sql.values];
+    const page = pageClause(sql, values);
     const [items, total] = await Promise.all([
-      this.#pool.query<TaskRow>(`SELECT * FROM task WHERE ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, values),
+      this.#pool.query<TaskRow>(`SELECT * FROM task WHERE ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM task WHERE ${where}`, values),
     ]);
     return { items: items.rows.map(toTask), total: total.rows[0]?.n ?? 0 };

@@ -1,4 +1,6 @@
 import { jobStatusCode } from '@wharf/contracts';
+import { ApiError } from '@wharf/errors';
+import { isConnectionRefused } from '@wharf/http-client';
 import type { Logger } from '@wharf/logging';
 import type { JobServiceClient } from '../jobs/jobservice.client.js';
 import type { ListQuery } from '../listing/list-query.js';
@@ -25,6 +27,11 @@ export interface TaskServiceDeps {
 }
 
 /** What a status hook did: `applied`, `ignored` (a duplicate, a late hook, a check-in nobody processes) or `checked_in`. */
+/** jobservice could not be reached and the submit surely never arrived (the connection was refused). */
+function notSubmitted(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'UNAVAILABLE' && isConnectionRefused(error.cause);
+}
+
 /** Encrypts the jobs kept with tasks (CORE_ENCRYPTION_KEY). */
 export interface JobSpecCipher {
   encrypt(plaintext: string): string;
@@ -76,6 +83,13 @@ export class TaskService {
       jobId = (await this.#deps.jobs.submit({ ...spec, status_hook: this.statusHookUrl(task.id) })).id;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (notSubmitted(error)) {
+        // jobservice is down and nothing reached it: the task waits, Pending, and the
+        // reconciler submits its kept job once jobservice answers again.
+        this.#deps.logger.warn('job submission deferred, jobservice unreachable', { taskId: task.id, executionId, job: spec.name, err: error });
+        await this.#deps.tasks.noteStatusMessage(task.id, `waiting for jobservice: ${reason}`);
+        return (await this.#deps.tasks.findById(task.id)) ?? task;
+      }
       this.#deps.logger.warn('job submission failed', { taskId: task.id, executionId, job: spec.name, err: error });
       return (await this.#deps.tasks.markFinal(task, 'Error', `failed to submit the job: ${reason}`)) ?? task;
     }

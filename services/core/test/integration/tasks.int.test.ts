@@ -7,7 +7,7 @@ import { Secret } from '@wharf/config';
 import { createPool, migrate, type Pool } from '@wharf/db';
 import { errorMiddleware, notFound, requestId } from '@wharf/http-kit';
 import { createLogger } from '@wharf/logging';
-import { createTestDatabase, type TestDatabase } from '@wharf/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '@wharf/testing';
 import { mapCoreError } from '../../src/http/errors.js';
 import { securityContext } from '../../src/http/security.js';
 import { HttpJobServiceClient } from '../../src/jobs/jobservice.client.js';
@@ -353,6 +353,27 @@ describe('executions, tasks and job status hooks', () => {
       await reconciler.run();
       expect(await tasks.get(unkept.id)).toMatchObject({ status: 'Error' });
       expect((await tasks.get(unkept.id)).statusMessage).toContain('was never submitted');
+    });
+
+    it('keeps a task Pending when jobservice refused the connection at creation, and submits its job once jobservice answers', async () => {
+      const logger = createLogger({ service: 'core', level: 'error', format: 'json' });
+      const whileDown = new TaskService({
+        tasks: taskRepository,
+        // A port nobody listens on: the connection is refused.
+        jobs: new HttpJobServiceClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, secret: new Secret(SECRET), timeoutMs: 500, attempts: 1 }),
+        jobSpecs: new AesGcmCredentialCipher({ key: new Secret('k'.repeat(32)), purpose: 'task-job' }),
+        checkIns: {},
+        coreInternalUrl: INTERNAL_URL,
+        logger,
+      });
+      const execution = await executions.create('REPLICATION', 13, 'MANUAL');
+      const task = await whileDown.create(execution.id, { name: 'REPLICATION', parameters: { n: 42 } });
+      expect(task).toMatchObject({ status: 'Pending', jobId: null });
+      expect(task.statusMessage).toContain('waiting for jobservice');
+      await reconciler.run();
+      const submitted = await tasks.get(task.id);
+      expect(submitted.jobId).toMatch(/^fakejob/);
+      expect(submitsOf(task.id)).toEqual([{ job: { name: 'REPLICATION', parameters: { n: 42 }, metadata: { kind: 'Generic', unique: false }, status_hook: `${INTERNAL_URL}/service/notifications/tasks/${task.id}` } }]);
     });
 
     it('leaves a task alone while jobservice cannot be reached', async () => {
