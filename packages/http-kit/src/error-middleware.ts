@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ApiError, toEnvelope } from '@wharf/errors';
 import type { Logger } from '@wharf/logging';
 import { ZodError } from 'zod';
+import { isOperationalError } from './process-guards.js';
 
 /** Maps a service's domain errors to ApiErrors (each service's `src/http/errors.ts`); undefined when unknown. */
 export type ErrorMapper = (error: unknown, req: Request) => ApiError | undefined;
@@ -15,8 +16,9 @@ export interface ErrorMiddlewareOptions {
 
 /**
  * The one place where an error becomes a response. Everything answers with the
- * `{"errors":[…]}` envelope; HEAD answers carry none. Errors without an API meaning
- * become UNKNOWN and are logged with their stack and request id.
+ * `{"errors":[…]}` envelope; HEAD answers carry none. A lost or refused connection to a
+ * dependency becomes UNAVAILABLE (503, `Retry-After`); other errors without an API
+ * meaning become UNKNOWN and are logged with their stack and request id.
  */
 export function errorMiddleware(options: ErrorMiddlewareOptions) {
   // express recognises an error handler by its four parameters.
@@ -29,6 +31,8 @@ export function errorMiddleware(options: ErrorMiddlewareOptions) {
     }
     const extra = options.headers?.(apiError, req);
     if (extra) res.set(extra);
+    // A dependency restarting: clients may try again shortly.
+    if (apiError.code === 'UNAVAILABLE' && !res.get('Retry-After')) res.set('Retry-After', '1');
     res.status(apiError.status);
     if (req.method === 'HEAD') {
       res.end();
@@ -50,6 +54,11 @@ function toApiError(error: unknown, req: Request, options: ErrorMiddlewareOption
     // body-parser style errors (entity.too.large, entity.parse.failed, request.aborted)
     const code = httpError.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
     return new ApiError(code, { message: String(httpError.message), status: httpError.status });
+  }
+  if (isOperationalError(error)) {
+    // The database, Redis or another service is restarting: not a bug, and worth a retry.
+    options.logger.warn('dependency unavailable', { err: error, method: req.method, path: req.path });
+    return new ApiError('UNAVAILABLE', { message: 'a service this request needs is unavailable; try again shortly' });
   }
   options.logger.error('unhandled error', { err: error, method: req.method, path: req.path });
   return new ApiError('UNKNOWN');

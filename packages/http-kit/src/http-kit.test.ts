@@ -55,6 +55,19 @@ describe('error middleware', () => {
     expect(lines.find((l) => l.message === 'unhandled error')).toMatchObject({ requestId: 'req-42', err: { message: 'database password is hunter2' } });
   });
 
+  it('answers a lost database connection with UNAVAILABLE (503, Retry-After) and logs it as a warning, not a bug', async () => {
+    const { server, lines } = app((s) => s.get('/x', async () => {
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    }));
+    const response = await request(server).get('/x');
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body.errors[0].code).toBe('UNAVAILABLE');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.find((l) => l.message === 'dependency unavailable')).toMatchObject({ level: 'warn' });
+    expect(lines.find((l) => l.message === 'unhandled error')).toBeUndefined();
+  });
+
   it('sends no body on HEAD', async () => {
     const { server } = app(() => undefined);
     const response = await request(server).head('/missing');
