@@ -11,6 +11,8 @@ describe('isOperationalError', () => {
     ['a reset connection', systemError('ECONNRESET')],
     ['pg losing its connection', new Error('Connection terminated unexpectedly')],
     ['Postgres shutting down', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['Redis away (ioredis gave up)', Object.assign(new Error('Reached the max retries per request limit (which is 3).'), { name: 'MaxRetriesPerRequestError' })],
+    ['a Redis command timing out', new Error('Command timed out')],
     ['a timeout', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' })],
     ['a fetch failure caused by a refused connection', new TypeError('fetch failed', { cause: systemError('ECONNREFUSED') })],
   ])('counts %s as operational', (_case, error) => {

@@ -34,7 +34,10 @@ const OPERATIONAL_CODES = new Set([
 ]);
 
 /** Messages of connection loss from drivers that set no code (pg, ioredis, amqplib). */
-const OPERATIONAL_MESSAGES = [/connection terminated/i, /connection (?:is )?closed/i, /socket (?:hang up|closed)/i, /channel closed/i, /connection lost/i];
+const OPERATIONAL_MESSAGES = [/connection terminated/i, /connection (?:is )?closed/i, /socket (?:hang up|closed)/i, /channel closed/i, /connection lost/i, /command timed out/i];
+
+/** Error names drivers give a lost connection (ioredis gives up on a command while Redis is away). */
+const OPERATIONAL_NAMES = new Set(['AbortError', 'TimeoutError', 'MaxRetriesPerRequestError']);
 
 /**
  * An operational failure (a dependency went away) rather than a bug: judged by the error
@@ -44,7 +47,7 @@ export function isOperationalError(error: unknown, depth = 0): boolean {
   if (depth > 5 || typeof error !== 'object' || error === null) return false;
   const { code, name, message, cause } = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   if (typeof code === 'string' && OPERATIONAL_CODES.has(code)) return true;
-  if (name === 'AbortError' || name === 'TimeoutError') return true;
+  if (typeof name === 'string' && OPERATIONAL_NAMES.has(name)) return true;
   if (typeof message === 'string' && !(error instanceof TypeError) && !(error instanceof RangeError) && OPERATIONAL_MESSAGES.some((pattern) => pattern.test(message))) return true;
   if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every((inner) => isOperationalError(inner, depth + 1));
   return cause !== undefined && isOperationalError(cause, depth + 1);
