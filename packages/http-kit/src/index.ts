@@ -6,3 +6,16 @@ export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export { listen, onShutdownSignal, runService, type ListenOptions, type RunnableService, type RunningServer } from './server.js';
 export { pipeFileRange } from './file-range.js';
 export { installProcessGuards, isOperationalError, type ProcessGuardOptions } from './process-guards.js';
+export {
+  bodyTextGuard,
+  describeTextProblem,
+  invalidTextReason,
+  invalidUrlComponentReason,
+  jsonTextProblem,
+  MAX_JSON_DEPTH,
+  rejectNonUtf8Body,
+  textGuard,
+  urlTextProblem,
+  type TextGuardOptions,
+  type TextProblem,
+} from './text-guard.js';

@@ -39,3 +39,4 @@ export {
   type ParsedManifest,
 } from './manifest.js';
 export { registryPaths, matchRegistryPath, actionForMethod, type RegistryRoute } from './registry-paths.js';
+export { registryInputErrorCode, type RegistryInputErrorCode, type RegistryInputPart } from './registry-input.js';
