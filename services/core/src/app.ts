@@ -1,7 +1,8 @@
 import express, { Router, type Express, type Request } from 'express';
 import type { Secret } from '@wharf/config';
-import { errorMiddleware, healthRoutes, notFound, requestId, type Metrics, type ReadinessCheck } from '@wharf/http-kit';
+import { bodyTextGuard, errorMiddleware, healthRoutes, notFound, rejectNonUtf8Body, requestId, textGuard, type Metrics, type ReadinessCheck } from '@wharf/http-kit';
 import { accessLog, type Logger } from '@wharf/logging';
+import { registryInputErrorCode } from '@wharf/oci';
 import { artifactRoutes } from './artifacts/artifacts.routes.js';
 import type { ArtifactService } from './artifacts/artifact.service.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -86,6 +87,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(deps.metrics.middleware);
+  // Text no route can take (NUL, malformed escapes, bytes that are not UTF-8) is refused here, once.
+  app.use(textGuard({ code: (problem, req) => (/^\/v2(\/|$)/.test(req.path) ? registryInputErrorCode(req.path, problem) : 'BAD_REQUEST') }));
   app.use(healthRoutes({ checks: deps.readiness, isShuttingDown: deps.isShuttingDown }));
   app.use(deps.metrics.routes);
 
@@ -102,7 +105,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/api/version', (_req, res) => void res.json({ version: 'v2.0' }));
   const api = Router({ caseSensitive: true });
-  api.use(express.json({ limit: '1mb' }));
+  api.use(express.json({ limit: '1mb', verify: rejectNonUtf8Body }), bodyTextGuard());
   api.use(systemRoutes({ system: services.system }));
   api.use(searchRoutes({ search: services.search }));
   api.use(userRoutes({ users: services.users }));

@@ -1,6 +1,6 @@
 import { withTransaction, type Pool, type PoolClient } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 
 export interface TagRecord {
   id: number;
@@ -124,9 +124,9 @@ const columns: Record<string, Column> = {
   media_type: { sql: 'a.media_type', type: 'text' },
   push_time: { sql: 'a.push_time', type: 'time' },
   pull_time: { sql: 'a.pull_time', type: 'time' },
-  size: { sql: 'a.size', type: 'int' },
+  size: { sql: 'a.size', type: 'bigint' },
   tags: { sql: '(SELECT string_agg(t.name, \',\') FROM tag t WHERE t.artifact_id = a.id)', type: 'text' },
-  id: { sql: 'a.id', type: 'int' },
+  id: { sql: 'a.id', type: 'bigint' },
 };
 
 /** The artifact, tag and artifact_reference tables (the projection of the registry). */
@@ -154,8 +154,9 @@ export class PgArtifactRepository {
     const sql = toSql(query, columns, [{ key: 'push_time', descending: true }, { key: 'id', descending: true }], 1);
     const where = ['a.repository_name = $1', ...sql.where].join(' AND ');
     const values = [repository, ...sql.values];
+    const page = pageClause(sql, values);
     const [items, total] = await Promise.all([
-      this.#pool.query<ArtifactRow>(`${SELECT} WHERE ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, values),
+      this.#pool.query<ArtifactRow>(`${SELECT} WHERE ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ count: number }>(`SELECT count(*)::bigint AS count FROM artifact a WHERE ${where}`, values),
     ]);
     return { items: items.rows.map(toRecord), total: total.rows[0]?.count ?? 0 };

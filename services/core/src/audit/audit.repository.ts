@@ -1,6 +1,6 @@
 import type { Pool, Queryable } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 
 export interface AuditEntry {
   projectId: number | null;
@@ -28,7 +28,7 @@ const columns: Record<string, Column> = {
   resource_type: { sql: 'resource_type', type: 'text' },
   username: { sql: 'username', type: 'text' },
   op_time: { sql: 'op_time', type: 'time' },
-  id: { sql: 'id', type: 'int' },
+  id: { sql: 'id', type: 'bigint' },
 };
 
 export class PgAuditRepository {
@@ -57,10 +57,11 @@ export class PgAuditRepository {
       where.push(`project_id = ANY($${values.length})`);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const page = pageClause(sql, values);
     const [items, total] = await Promise.all([
       this.#pool.query<{ id: number; username: string; resource: string; resource_type: string; operation: string; op_time: Date }>(
-        `SELECT id, username, resource, resource_type, operation, op_time FROM audit_log ${clause} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`,
-        values,
+        `SELECT id, username, resource, resource_type, operation, op_time FROM audit_log ${clause} ORDER BY ${sql.orderBy} ${page.text}`,
+        page.values,
       ),
       this.#pool.query<{ count: number }>(`SELECT count(*)::bigint AS count FROM audit_log ${clause}`, values),
     ]);

@@ -1,7 +1,7 @@
 import { ApiError } from '@wharf/errors';
 import { describe, expect, it } from 'vitest';
-import { parseConditions, parseSort, readListQuery } from './list-query.js';
-import { toSql } from './list-sql.js';
+import { MAX_PAGE, parseConditions, parseSort, readListQuery } from './list-query.js';
+import { pageClause, toSql } from './list-sql.js';
 
 describe("Harbor's q parameter", () => {
   it('reads exact, fuzzy, range and list terms, with quoted values', () => {
@@ -32,6 +32,24 @@ describe("Harbor's q parameter", () => {
     expect(() => readListQuery({ page: '0' })).toThrow(ApiError);
     expect(() => readListQuery({ page: 'two' })).toThrow(ApiError);
   });
+
+  const codeOf = (run: () => unknown): string | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return error instanceof ApiError ? `${error.status} ${error.code}` : String(error);
+    }
+  };
+
+  it('reads page numbers as decimal digits only, up to the page whose offset JavaScript and bigint hold exactly', () => {
+    expect(readListQuery({ page: String(MAX_PAGE), page_size: '100' })).toMatchObject({ page: MAX_PAGE, pageSize: 100 });
+    expect(Number.isSafeInteger((MAX_PAGE - 1) * 100)).toBe(true);
+    for (const page of ['1e308', '99999999999999999999', String(MAX_PAGE + 1), '9223372036854775808']) expect(codeOf(() => readListQuery({ page })), page).toBe('400 BAD_REQUEST');
+    for (const page of ['-1', '0', '1.5', ' 1', '+1', '0x10', 'Infinity', 'NaN', '1e3']) expect(codeOf(() => readListQuery({ page })), page).toBe('400 BAD_REQUEST');
+    expect(codeOf(() => readListQuery({ page: ['1', '2'] }))).toBe('400 BAD_REQUEST');
+    expect(codeOf(() => readListQuery({ page_size: '99999999999999999999' }))).toBe('422 UNPROCESSABLE_ENTITY');
+  });
 });
 
 describe('query to SQL', () => {
@@ -46,8 +64,32 @@ describe('query to SQL', () => {
     expect(sql.offset).toBe(40);
   });
 
-  it('names the supported keys when a key is unknown', () => {
+  it('names the supported keys when a key is unknown, inherited names included', () => {
     expect(() => toSql(readListQuery({ q: 'password=x' }), columns, [])).toThrow(/supported: name, id/);
     expect(() => toSql(readListQuery({ sort: 'secret' }), columns, [])).toThrow(ApiError);
+    for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(() => toSql(readListQuery({ q: `${key}=1` }), columns, []), key).toThrow(/unsupported key/);
+      expect(() => toSql(readListQuery({ sort: key }), columns, []), key).toThrow(/unsupported key/);
+    }
+  });
+
+  it('binds LIMIT and OFFSET after the values, leaving the values for the count query', () => {
+    const values = ['repo', 7];
+    const sql = toSql(readListQuery({ page: String(MAX_PAGE), page_size: '100' }), columns, [], values.length);
+    expect(pageClause(sql, values)).toEqual({ text: 'LIMIT $3 OFFSET $4', values: ['repo', 7, 100, (MAX_PAGE - 1) * 100] });
+    expect(values).toEqual(['repo', 7]);
+  });
+
+  it('casts query values within their column: int4 and int8 integers, times of years 1 to 9999', () => {
+    const typed = { id: { sql: 'id', type: 'int' as const }, size: { sql: 'size', type: 'bigint' as const }, at: { sql: 'at', type: 'time' as const } };
+    const values = (q: string) => toSql(readListQuery({ q }), typed, []).values;
+    expect(values('id=2147483647,size=9223372036854775807')).toEqual([2147483647, '9223372036854775807']);
+    expect(values('id=-2147483648,size=[-9223372036854775808~0]')).toEqual([-2147483648, '-9223372036854775808', '0']);
+    expect(values('id={1 2}')).toEqual([[1, 2]]);
+    expect(values('at=[0001-01-01T00:00:00Z~9999-12-31T23:59:59Z]')).toHaveLength(2);
+    for (const q of ['id=2147483648', 'id=-2147483649', 'id=99999999999999999999', 'size=9223372036854775808', 'id=1.5', 'id=1e3', 'id=0x10', 'id=abc', 'id={1 1e308}', 'id=(1 NaN)']) {
+      expect(() => values(q), q).toThrow(ApiError);
+    }
+    for (const q of ['at=[-200000-01-01~]', 'at=+275760-09-13T00:00:00Z', 'at=10000-01-01T00:00:00Z', 'at=yesterday']) expect(() => values(q), q).toThrow(ApiError);
   });
 });

@@ -76,22 +76,29 @@ export function parseSort(sort: string | undefined): SortField[] {
     .map((field) => (field.startsWith('-') ? { key: field.slice(1), descending: true } : { key: field, descending: false }));
 }
 
-function positiveInt(value: unknown, name: string, fallback: number): number {
+/**
+ * The largest page: its OFFSET ((page - 1) × page_size) stays an integer that JavaScript
+ * and Postgres's bigint both hold exactly, whatever the page size.
+ */
+export const MAX_PAGE = Math.floor(Number.MAX_SAFE_INTEGER / MAX_PAGE_SIZE);
+
+/** A positive decimal integer (digits only: no sign, exponent, fraction or space) up to `max`, or `fallback` when absent. */
+function positiveInt(value: unknown, name: string, fallback: number, max: number, tooBig: 'BAD_REQUEST' | 'UNPROCESSABLE_ENTITY'): number {
   if (value === undefined || value === '') return fallback;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1) throw new ApiError('BAD_REQUEST', { message: `${name} must be a positive integer` });
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new ApiError('BAD_REQUEST', { message: `${name} must be a positive integer` });
+  if (parsed > max) throw new ApiError(tooBig, { message: `${name} must be at most ${max}` });
   return parsed;
 }
 
-/** Reads `q`, `sort`, `page` (default 1) and `page_size` (default 10, at most 100). */
+/** Reads `q`, `sort`, `page` (default 1, at most MAX_PAGE) and `page_size` (default 10, at most 100). */
 export function readListQuery(query: Record<string, unknown>): ListQuery {
-  const pageSize = positiveInt(query.page_size, 'page_size', 10);
-  // Harbor's swagger declares maximum 100; its validator answers 422.
-  if (pageSize > MAX_PAGE_SIZE) throw new ApiError('UNPROCESSABLE_ENTITY', { message: `page_size must be at most ${MAX_PAGE_SIZE}` });
+  // Harbor's swagger declares page_size maximum 100; its validator answers 422.
+  const pageSize = positiveInt(query.page_size, 'page_size', 10, MAX_PAGE_SIZE, 'UNPROCESSABLE_ENTITY');
   return {
     conditions: parseConditions(typeof query.q === 'string' ? query.q : undefined),
     sort: parseSort(typeof query.sort === 'string' ? query.sort : undefined),
-    page: positiveInt(query.page, 'page', 1),
+    page: positiveInt(query.page, 'page', 1, MAX_PAGE, 'BAD_REQUEST'),
     pageSize,
   };
 }

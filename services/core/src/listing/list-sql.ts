@@ -1,9 +1,11 @@
 import { ApiError } from '@wharf/errors';
+import { INT4_MAX, INT4_MIN, INT8_MAX, INT8_MIN } from './db-range.js';
 import type { Condition, ListQuery, SortField } from './list-query.js';
 
 export interface Column {
   sql: string;
-  type: 'text' | 'int' | 'time' | 'bool';
+  /** `int` is an int4 column (ids, counts), `bigint` an int8 one (sizes, pull counts, bigserial ids). */
+  type: 'text' | 'int' | 'bigint' | 'time' | 'bool';
 }
 
 export interface SqlFragments {
@@ -14,23 +16,47 @@ export interface SqlFragments {
   offset: number;
 }
 
-function cast(column: Column, value: string): unknown {
+const shown = (value: string): string => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+
+/** The earliest and latest instants a query may name: years 1 to 9999, which Postgres's timestamps hold. */
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A query value as its column's type, within what the column holds; anything else is a
+ * BAD_REQUEST naming the key, never a value Postgres would refuse. Integers are decimal
+ * digits (an int8 travels as text, exactly).
+ */
+function cast(key: string, column: Column, value: string): unknown {
   switch (column.type) {
-    case 'int': {
-      const parsed = Number(value);
-      if (!Number.isFinite(parsed)) throw new ApiError('BAD_REQUEST', { message: `${value} is not a number` });
-      return parsed;
+    case 'int':
+    case 'bigint': {
+      const text = value.trim();
+      if (!/^-?\d{1,20}$/.test(text)) throw new ApiError('BAD_REQUEST', { message: `${key}: ${shown(value)} is not an integer` });
+      const parsed = BigInt(text);
+      const [min, max] = column.type === 'int' ? [BigInt(INT4_MIN), BigInt(INT4_MAX)] : [INT8_MIN, INT8_MAX];
+      if (parsed < min || parsed > max) throw new ApiError('BAD_REQUEST', { message: `${key}: ${shown(value)} is out of range (${min} to ${max})` });
+      return column.type === 'int' ? Number(parsed) : parsed.toString();
     }
     case 'bool':
       return value === 'true' || value === '1';
     case 'time': {
       const parsed = new Date(value.includes('T') ? value : value.replace(' ', 'T') + 'Z');
-      if (Number.isNaN(parsed.getTime())) throw new ApiError('BAD_REQUEST', { message: `${value} is not a time` });
+      if (Number.isNaN(parsed.getTime())) throw new ApiError('BAD_REQUEST', { message: `${key}: ${shown(value)} is not a time` });
+      if (parsed.getTime() < EARLIEST || parsed.getTime() > LATEST) throw new ApiError('BAD_REQUEST', { message: `${key}: ${shown(value)} is out of range (years 1 to 9999)` });
       return parsed;
     }
     case 'text':
       return value;
   }
+}
+
+/**
+ * `LIMIT $n OFFSET $m` for a page, both bound as parameters after `values` (which stay as
+ * they are, for the count query that shares them).
+ */
+export function pageClause(sql: Pick<SqlFragments, 'limit' | 'offset'>, values: readonly unknown[]): { text: string; values: unknown[] } {
+  return { text: `LIMIT $${values.length + 1} OFFSET $${values.length + 2}`, values: [...values, sql.limit, sql.offset] };
 }
 
 /**
@@ -45,7 +71,8 @@ export function toSql(query: ListQuery, columns: Readonly<Record<string, Column>
     return `$${startAt + values.length}`;
   };
   const column = (key: string): Column => {
-    const found = columns[key];
+    // Own keys only: `constructor` or `__proto__` must not resolve through the prototype.
+    const found = Object.hasOwn(columns, key) ? columns[key] : undefined;
     if (!found) throw new ApiError('BAD_REQUEST', { message: `unsupported key ${JSON.stringify(key)}; supported: ${Object.keys(columns).join(', ')}` });
     return found;
   };
@@ -56,20 +83,21 @@ export function toSql(query: ListQuery, columns: Readonly<Record<string, Column>
 }
 
 function conditionSql(condition: Condition, column: Column, placeholder: (value: unknown) => string): string {
+  const as = (value: string) => cast(condition.key, column, value);
   switch (condition.kind) {
     case 'exact':
-      return `${column.sql} = ${placeholder(cast(column, condition.value))}`;
+      return `${column.sql} = ${placeholder(as(condition.value))}`;
     case 'fuzzy':
       return `${column.sql}::text ILIKE ${placeholder(`%${condition.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
     case 'range': {
       const parts: string[] = [];
-      if (condition.min !== undefined) parts.push(`${column.sql} >= ${placeholder(cast(column, condition.min))}`);
-      if (condition.max !== undefined) parts.push(`${column.sql} <= ${placeholder(cast(column, condition.max))}`);
+      if (condition.min !== undefined) parts.push(`${column.sql} >= ${placeholder(as(condition.min))}`);
+      if (condition.max !== undefined) parts.push(`${column.sql} <= ${placeholder(as(condition.max))}`);
       return parts.length > 0 ? `(${parts.join(' AND ')})` : 'true';
     }
     case 'or':
-      return condition.values.length > 0 ? `${column.sql} = ANY(${placeholder(condition.values.map((v) => cast(column, v)))})` : 'false';
+      return condition.values.length > 0 ? `${column.sql} = ANY(${placeholder(condition.values.map(as))})` : 'false';
     case 'and':
-      return condition.values.length > 0 ? `(${condition.values.map((v) => `${column.sql} = ${placeholder(cast(column, v))}`).join(' AND ')})` : 'true';
+      return condition.values.length > 0 ? `(${condition.values.map((v) => `${column.sql} = ${placeholder(as(v))}`).join(' AND ')})` : 'true';
   }
 }

@@ -1,6 +1,7 @@
 import type { Pool } from '@wharf/db';
 import type { MemberRoleReader } from '../rbac/rbac.service.js';
 import type { RoleId } from '../rbac/roles.js';
+import { pageClause } from '../listing/list-sql.js';
 
 export interface MemberRecord {
   id: number;
@@ -51,8 +52,9 @@ export class PgMemberRepository implements MemberRoleReader {
     const filter = entityName ? 'AND u.username ILIKE $2' : '';
     const values: unknown[] = [projectId];
     if (entityName) values.push(`%${entityName.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const page = pageClause({ limit, offset }, values);
     const [items, total] = await Promise.all([
-      this.#pool.query<MemberRow>(`${SELECT} WHERE m.project_id = $1 ${filter} ORDER BY m.id LIMIT ${limit} OFFSET ${offset}`, values),
+      this.#pool.query<MemberRow>(`${SELECT} WHERE m.project_id = $1 ${filter} ORDER BY m.id ${page.text}`, page.values),
       this.#pool.query<{ count: number }>(
         `SELECT count(*)::bigint AS count FROM project_member m LEFT JOIN harbor_user u ON m.entity_type = 'u' AND u.user_id = m.entity_id WHERE m.project_id = $1 ${filter}`,
         values,

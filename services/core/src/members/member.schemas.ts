@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { roleNames } from '../rbac/roles.js';
 import type { MemberRecord } from './member.repository.js';
+import { rowIdSchema } from '../listing/db-range.js';
 
 export const memberSchema = z.object({
   role_id: z.number().int().optional(),
-  member_user: z.object({ user_id: z.number().int().optional(), username: z.string().optional() }).optional(),
+  member_user: z.object({ user_id: rowIdSchema.optional(), username: z.string().optional() }).optional(),
   member_group: z.unknown().optional(),
 });
 

@@ -1,7 +1,8 @@
 import { withTransaction, type Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import { Role } from '../rbac/roles.js';
+import { isRowId } from '../listing/db-range.js';
 
 export interface ProjectRecord {
   id: number;
@@ -82,6 +83,8 @@ export class PgProjectRepository {
   }
 
   async findById(id: number): Promise<ProjectRecord | undefined> {
+    // `/projects/{id}` takes any int64, as Harbor's does; past the id column there is no project.
+    if (!isRowId(id)) return undefined;
     const result = await this.#pool.query<ProjectRow>({ name: 'project-by-id', text: `${SELECT} WHERE p.project_id = $1`, values: [id] });
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
@@ -130,8 +133,9 @@ export class PgProjectRepository {
     if (filter.public !== undefined) where.push(filter.public ? PUBLIC : `NOT ${PUBLIC}`);
     if (filter.owner) add((p) => `u.username = ${p}`, filter.owner);
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const page = pageClause(sql, values);
     const [items, total] = await Promise.all([
-      this.#pool.query<ProjectRow>(`${SELECT} ${clause} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, values),
+      this.#pool.query<ProjectRow>(`${SELECT} ${clause} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ count: number }>(`SELECT count(*)::bigint AS count FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id ${clause}`, values),
     ]);
     return { items: items.rows.map(toRecord), total: total.rows[0]?.count ?? 0 };

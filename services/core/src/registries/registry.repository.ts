@@ -1,6 +1,6 @@
 import type { Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import type { CredentialType } from './registry.schemas.js';
 
 /** A registry row: its credential sealed by the service's cipher. */
@@ -109,8 +109,9 @@ export class PgRegistryRepository implements RegistryRepository {
     const sql = toSql(query, columns, [{ key: 'id', descending: false }], values.length);
     const where = [...scope, ...sql.where].join(' AND ') || 'true';
     const all = [...values, ...sql.values];
+    const page = pageClause(sql, all);
     const [items, total] = await Promise.all([
-      this.#pool.query<RegistryRow>(`SELECT * FROM registry WHERE ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, all),
+      this.#pool.query<RegistryRow>(`SELECT * FROM registry WHERE ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM registry WHERE ${where}`, all),
     ]);
     return { items: items.rows.map(toStored), total: total.rows[0]?.n ?? 0 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowIdSchema } from '../listing/db-range.js';
 
 /** What the API shows in place of a stored credential value. */
 export const MASK = '*****';
@@ -57,7 +58,7 @@ export type RegistryUpdate = z.output<typeof registryUpdateSchema>;
 
 /** `POST /registries/ping`: an existing registry by `id` (the other fields override its settings) or a new one. */
 export const registryPingSchema = registryUpdateSchema.omit({ name: true, description: true }).extend({
-  id: z.number().int().nullish(),
+  id: rowIdSchema.nullish(),
   type: z.string().trim().min(1).max(64).nullish(),
 });
 export type RegistryPing = z.output<typeof registryPingSchema>;

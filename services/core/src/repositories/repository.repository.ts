@@ -1,6 +1,6 @@
 import type { Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 
 export interface RepositoryRecord {
   id: number;
@@ -54,7 +54,7 @@ const columns: Record<string, Column> = {
   name: { sql: 'r.name', type: 'text' },
   id: { sql: 'r.repository_id', type: 'int' },
   project_id: { sql: 'r.project_id', type: 'int' },
-  pull_count: { sql: 'r.pull_count', type: 'int' },
+  pull_count: { sql: 'r.pull_count', type: 'bigint' },
   creation_time: { sql: 'r.creation_time', type: 'time' },
   update_time: { sql: 'r.update_time', type: 'time' },
 };
@@ -87,8 +87,9 @@ export class PgRepositoryRepository {
       where.push(`(r.project_id = ANY($${values.length})${publicClause})`);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const page = pageClause(sql, values);
     const [items, total] = await Promise.all([
-      this.#pool.query<Row>(`${SELECT} ${clause} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, values),
+      this.#pool.query<Row>(`${SELECT} ${clause} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ count: number }>(`SELECT count(*)::bigint AS count FROM repository r JOIN project p ON p.project_id = r.project_id ${clause}`, values),
     ]);
     return { items: items.rows.map(toRecord), total: total.rows[0]?.count ?? 0 };

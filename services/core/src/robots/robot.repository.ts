@@ -1,7 +1,8 @@
 import type { Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import type { RobotPermission } from '../rbac/principal.js';
+import { isStorableText } from '../listing/db-range.js';
 
 export interface RobotRecord {
   id: number;
@@ -82,6 +83,8 @@ export class PgRobotRepository {
   }
 
   async findByName(name: string): Promise<RobotRecord | undefined> {
+    // A name no column can hold (credentials may carry any text) names no robot.
+    if (!isStorableText(name)) return undefined;
     const result = await this.#pool.query<RobotRow>('SELECT * FROM robot WHERE name = $1', [name]);
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
@@ -89,8 +92,9 @@ export class PgRobotRepository {
   async list(query: ListQuery): Promise<{ items: RobotRecord[]; total: number }> {
     const sql = toSql(query, columns, [{ key: 'id', descending: false }]);
     const where = sql.where.length > 0 ? `WHERE ${sql.where.join(' AND ')}` : '';
+    const page = pageClause(sql, sql.values);
     const [items, total] = await Promise.all([
-      this.#pool.query<RobotRow>(`SELECT * FROM robot ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, sql.values),
+      this.#pool.query<RobotRow>(`SELECT * FROM robot ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ count: number }>(`SELECT count(*)::bigint AS count FROM robot ${where}`, sql.values),
     ]);
     return { items: items.rows.map(toRecord), total: total.rows[0]?.count ?? 0 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RobotRecord } from './robot.repository.js';
+import { INT4_MAX } from '../listing/db-range.js';
 
 const accessSchema = z.object({ resource: z.string().optional(), action: z.string().optional(), effect: z.string().optional() });
 const permissionSchema = z.object({ kind: z.string().optional(), namespace: z.string().optional(), access: z.array(accessSchema).optional() });
@@ -10,7 +11,8 @@ export const robotCreateSchema = z.object({
   secret: z.string().max(128).optional(),
   level: z.string().optional(),
   disable: z.boolean().optional(),
-  duration: z.number().int().nullable().optional(),
+  // Days, stored in an int4 column; the expiry (seconds since the epoch) then fits its bigint one.
+  duration: z.number().int().max(INT4_MAX, `duration is at most ${INT4_MAX} days`).nullable().optional(),
   permissions: z.array(permissionSchema).optional(),
 });
 

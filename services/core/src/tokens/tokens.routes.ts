@@ -1,6 +1,7 @@
 import express, { Router, type Response } from 'express';
 import { InvalidScopeError, parseScopes, type Access } from '@wharf/auth-token';
 import { ApiError } from '@wharf/errors';
+import { bodyTextGuard, rejectNonUtf8Body } from '@wharf/http-kit';
 import { principalOf } from '../http/security.js';
 import type { LoginService } from '../sessions/login.service.js';
 import { TokenRequestError } from './token.errors.js';
@@ -53,7 +54,7 @@ export function tokenRoutes(deps: { tokens: TokenService; login: LoginService })
     send(res, await tokens.issue(principal, scopes, { offline: req.query.offline_token === 'true' }), scopes);
   });
 
-  router.post('/service/token', express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
+  router.post('/service/token', express.urlencoded({ extended: false, limit: '64kb', verify: rejectNonUtf8Body }), bodyTextGuard(), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     checkService(body.service);
     const scopes = scopesOf(body.scope);

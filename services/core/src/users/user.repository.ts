@@ -1,6 +1,7 @@
 import { withTransaction, type Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
-import { toSql, type Column } from '../listing/list-sql.js';
+import { pageClause, toSql, type Column } from '../listing/list-sql.js';
+import { isStorableText } from '../listing/db-range.js';
 
 export interface UserRecord {
   id: number;
@@ -64,6 +65,8 @@ export class PgUserRepository {
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
+    // A name no column can hold (credentials may carry any text) names no user.
+    if (!isStorableText(username)) return undefined;
     const result = await this.#pool.query<UserRow>('SELECT * FROM harbor_user WHERE username = $1', [username]);
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
@@ -86,8 +89,9 @@ export class PgUserRepository {
   async list(query: ListQuery): Promise<{ items: UserRecord[]; total: number }> {
     const sql = toSql(query, columns, [{ key: 'user_id', descending: false }]);
     const where = sql.where.length > 0 ? `WHERE ${sql.where.join(' AND ')}` : '';
+    const page = pageClause(sql, sql.values);
     const [items, total] = await Promise.all([
-      this.#pool.query<UserRow>(`SELECT * FROM harbor_user ${where} ORDER BY ${sql.orderBy} LIMIT ${sql.limit} OFFSET ${sql.offset}`, sql.values),
+      this.#pool.query<UserRow>(`SELECT * FROM harbor_user ${where} ORDER BY ${sql.orderBy} ${page.text}`, page.values),
       this.#pool.query<{ count: number }>(`SELECT count(*)::bigint AS count FROM harbor_user ${where}`, sql.values),
     ]);
     return { items: items.rows.map(toRecord), total: total.rows[0]?.count ?? 0 };
