@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from '@wharf/errors';
-import { matchRegistryPath } from '@wharf/oci';
-import { errorMiddleware, healthRoutes, notFound, requestId, type ReadinessCheck } from '@wharf/http-kit';
+import { matchRegistryPath, registryInputErrorCode } from '@wharf/oci';
+import { errorMiddleware, healthRoutes, notFound, requestId, textGuard, type ReadinessCheck } from '@wharf/http-kit';
 import { accessLog, type Logger } from '@wharf/logging';
 import { portalRoutes } from './portal/portal.routes.js';
 import type { RegistryAccess } from './routing/registry-access.js';
@@ -48,6 +48,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestId());
   app.use(dropInternalHeaders);
   app.use(accessLog(deps.logger));
+  // The services behind refuse the same; answering here keeps such requests off them (OCI codes on /v2).
+  app.use(textGuard({ code: (problem, req) => (/^\/v2(\/|$)/i.test(req.path) ? registryInputErrorCode(req.path, problem) : 'BAD_REQUEST') }));
   app.use(healthRoutes({ checks: deps.readiness, isShuttingDown: deps.isShuttingDown }));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     switch (destinationOf(req.path, deps.registryRoute)) {

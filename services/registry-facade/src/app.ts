@@ -1,6 +1,7 @@
 import express, { type Express, type Request } from 'express';
-import { errorMiddleware, healthRoutes, notFound, requestId, type Metrics, type ReadinessCheck } from '@wharf/http-kit';
+import { errorMiddleware, healthRoutes, notFound, requestId, textGuard, type Metrics, type ReadinessCheck } from '@wharf/http-kit';
 import { accessLog, type Logger } from '@wharf/logging';
+import { registryInputErrorCode } from '@wharf/oci';
 import type { Authenticator } from './auth/authenticator.js';
 import { blobRoutes } from './blobs/blobs.routes.js';
 import type { BlobService } from './blobs/blob.service.js';
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(deps.metrics.middleware);
+  // A path or query no route can read (NUL, malformed escapes, bytes that are not UTF-8) is refused once, with the OCI code of the part at fault.
+  app.use(textGuard({ code: (problem, req) => registryInputErrorCode(req.path, problem) }));
   app.use(healthRoutes({ checks: deps.readiness, isShuttingDown: deps.isShuttingDown }));
   app.use(deps.metrics.routes);
   app.use(v2Router({ routes, authenticator: deps.authenticator }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDigestError } from '@wharf/oci';
+import { InvalidDigestError, ManifestInvalidError } from '@wharf/oci';
 import { TagInvalidError } from './manifest.errors.js';
-import { accepts, parseReference } from './manifest.service.js';
+import { accepts, parseReference, refuseUnstorableText } from './manifest.service.js';
 
 describe('parseReference', () => {
   it('reads tags and digests', () => {
@@ -29,5 +29,20 @@ describe('accepts', () => {
     expect(accepts([oci], oci)).toBe(true);
     expect(accepts(['application/vnd.docker.distribution.manifest.v2+json'], oci)).toBe(false);
     expect(accepts(['text/*'], oci)).toBe(false);
+  });
+});
+
+describe('refuseUnstorableText', () => {
+  const manifest = (annotation: string) =>
+    new TextEncoder().encode(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:${'0'.repeat(64)}","size":2},"layers":[],"annotations":{"a":"${annotation}"}}`);
+
+  it('passes ordinary text, escaped backslashes and surrogate pairs', () => {
+    for (const annotation of ['plain', 'caf\\u00e9', '\\\\u0000', '\\ud83d\\udc33']) expect(() => refuseUnstorableText(manifest(annotation)), annotation).not.toThrow();
+  });
+
+  it('refuses a NUL or a lone surrogate as MANIFEST_INVALID, naming the field', () => {
+    expect(() => refuseUnstorableText(manifest('x\\u0000y'))).toThrow(new ManifestInvalidError(['the manifest field "annotations.a" holds a NUL character']));
+    expect(() => refuseUnstorableText(manifest('x\\uD800'))).toThrow(ManifestInvalidError);
+    expect(() => refuseUnstorableText(manifest('\\udc00x'))).toThrow(/lone UTF-16 surrogate/);
   });
 });

@@ -1,4 +1,5 @@
 import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
+import { describeTextProblem, jsonTextProblem } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
 import {
   digestOf,
@@ -35,6 +36,20 @@ export interface ManifestServiceDeps {
 }
 
 export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string };
+
+/** In JSON text a NUL or a lone surrogate can only be a `\u` escape; only such a body is walked. */
+const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * Refuses (MANIFEST_INVALID) a manifest holding a NUL or a lone surrogate in any string:
+ * its annotations and types are stored in Postgres, which holds neither.
+ */
+export function refuseUnstorableText(body: Uint8Array): void {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (!SUSPECT_ESCAPE.test(text)) return;
+  const problem = jsonTextProblem(JSON.parse(text));
+  if (problem) throw new ManifestInvalidError([describeTextProblem(problem).replace('the body', 'the manifest')]);
+}
 
 /** A tag, or a digest (anything shaped `algorithm:encoded`), checked against the spec's grammar. */
 export function parseReference(reference: string): Reference {
@@ -91,6 +106,7 @@ export class ManifestService {
     const reference = parseReference(input.reference);
     for (const tag of input.tags) if (!isValidTag(tag)) throw new TagInvalidError(tag);
     const manifest = parseManifest(body, input.contentType);
+    refuseUnstorableText(body);
 
     let digest: string;
     if (reference.kind === 'digest') {
