@@ -34,6 +34,14 @@ const envSchema = z.object({
   /** First retry delay of a failed job; doubles per failure up to the maximum. */
   JOBSERVICE_RETRY_BASE_DELAY: duration().prefault('2s'),
   JOBSERVICE_RETRY_MAX_DELAY: duration().prefault('5m'),
+  /**
+   * How long a job retries an outage of a service it calls (cannot connect, connection reset,
+   * timeout, 502/503/504) before it fails; these retries do not count against the job type's
+   * max fails.
+   */
+  JOBSERVICE_RETRY_OUTAGE_WINDOW: duration().prefault('5m'),
+  /** Longest wait between two attempts during an outage (the wait grows with the outage from the base delay). */
+  JOBSERVICE_RETRY_OUTAGE_MAX_DELAY: duration().prefault('30s'),
 
   JOBSERVICE_LOG_DIR: z.string().min(1).default('./data/jobservice/logs'),
   /** Job logs older than this are deleted. */
@@ -64,7 +72,12 @@ export const configSchema = envSchema.transform((env) => ({
   pool: { id: env.JOBSERVICE_WORKER_POOL_ID, heartbeatIntervalMs: env.JOBSERVICE_HEARTBEAT_INTERVAL },
   reaperIntervalMs: env.JOBSERVICE_REAPER_INTERVAL,
   schedulerIntervalMs: env.JOBSERVICE_SCHEDULER_INTERVAL,
-  retry: { baseDelayMs: env.JOBSERVICE_RETRY_BASE_DELAY, maxDelayMs: env.JOBSERVICE_RETRY_MAX_DELAY },
+  retry: {
+    baseDelayMs: env.JOBSERVICE_RETRY_BASE_DELAY,
+    maxDelayMs: env.JOBSERVICE_RETRY_MAX_DELAY,
+    outageWindowMs: env.JOBSERVICE_RETRY_OUTAGE_WINDOW,
+    outageMaxDelayMs: env.JOBSERVICE_RETRY_OUTAGE_MAX_DELAY,
+  },
   logs: { dir: env.JOBSERVICE_LOG_DIR, maxAgeMs: env.JOBSERVICE_LOG_MAX_AGE, sweepIntervalMs: env.JOBSERVICE_LOG_SWEEP_INTERVAL },
   hooks: {
     timeoutMs: env.JOBSERVICE_HOOK_TIMEOUT,

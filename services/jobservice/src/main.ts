@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadConfig } from '@wharf/config';
 import { listen, runService, type RunningServer } from '@wharf/http-kit';
@@ -18,6 +19,7 @@ import { AmqpJobQueue } from './queue/amqp-job-queue.js';
 import { PeriodicEnqueuer } from './scheduling/periodic.js';
 import { Reaper } from './scheduling/reaper.js';
 import { Scheduler } from './scheduling/scheduler.js';
+import { RedisJobLeases } from './worker/job-lease.repository.js';
 import { StopSignals } from './worker/stop-signals.js';
 import { Worker } from './worker/worker.js';
 import { RedisWorkerPools } from './worker/worker-pool.repository.js';
@@ -39,12 +41,25 @@ export async function createJobservice(config: Config, options: { logger?: Logge
   const keys = redisKeys(config.redis.prefix);
   const poolId = config.pool.id ?? `${hostname()}-${process.pid}`;
 
-  const redisOptions = { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: true } as const;
-  const redis = new Redis(config.redis.url, redisOptions);
+  // Both clients reconnect by themselves (a Redis restart): commands wait in the offline
+  // queue meanwhile, and the subscriber subscribes again. A lost connection is logged once
+  // per outage, never thrown.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: true });
   const subscriber = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: true });
-  for (const client of [redis, subscriber]) client.on('error', (error: Error) => logger.warn('redis connection error', { err: error }));
-  await redis.connect();
-  await subscriber.connect();
+  for (const [name, client] of [['commands', redis], ['subscriber', subscriber]] as const) {
+    let down = false;
+    client.on('error', (error: Error) => {
+      if (!down) logger.warn('redis connection error', { client: name, err: error });
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) logger.info('redis connection restored', { client: name });
+      down = false;
+    });
+    // Until Redis answers the first time, start waits (a Redis still starting is not a reason to exit).
+    client.connect().catch(() => undefined);
+  }
+  await redis.ping();
 
   const secret = config.secret.reveal();
   const types = createJobTypes({ adapterUrl: config.adapterUrl, registryUrl: config.registryUrl, secret });
@@ -52,16 +67,20 @@ export async function createJobservice(config: Config, options: { logger?: Logge
   const jobs = new RedisJobRepository({ redis, keys });
   const hookRepository = new RedisHookRepository({ redis, keys });
   const pools = new RedisWorkerPools({ redis, keys });
+  const leases = new RedisJobLeases({ redis, keys });
   const logs = new FileJobLogs({ dir: config.logs.dir, level: config.log.level });
   await logs.init();
 
   const hooks = new HookSender({ hooks: hookRepository, secret, clock, logger: logger.child({ component: 'hooks' }), ...config.hooks });
   const onStatusChanged = (id: string): void => hooks.kick(id);
   const stops = new StopSignals({ subscriber, redis, keys, logger: logger.child({ component: 'stop' }) });
-  const worker = new Worker({ poolId, jobs, types, logs, stops, pools, clock, logger: logger.child({ component: 'worker' }), retry: config.retry, onStatusChanged });
+  // A job's lease lives as long as its pool's heartbeat and is renewed with it.
+  const leaseTtlMs = config.pool.heartbeatIntervalMs * 3;
+  const instance = randomBytes(6).toString('hex');
+  const worker = new Worker({ poolId, instance, jobs, types, logs, stops, leases, pools, clock, logger: logger.child({ component: 'worker' }), retry: config.retry, leaseTtlMs, onStatusChanged });
   const scheduler = new Scheduler({ jobs, publisher: queue, clock, logger: logger.child({ component: 'scheduler' }), intervalMs: config.schedulerIntervalMs });
   const periodic = new PeriodicEnqueuer({ jobs, publisher: queue, clock, logger: logger.child({ component: 'periodic' }) });
-  const reaper = new Reaper({ jobs, hooks: hookRepository, pools, clock, logger: logger.child({ component: 'reaper' }), intervalMs: config.reaperIntervalMs, onRefire: onStatusChanged });
+  const reaper = new Reaper({ jobs, hooks: hookRepository, pools, leases, clock, logger: logger.child({ component: 'reaper' }), intervalMs: config.reaperIntervalMs, onRefire: onStatusChanged });
   const service = new JobService({ jobs, publisher: queue, pools, logs, types, clock, logger, onStatusChanged });
 
   let shuttingDown = false;
@@ -78,12 +97,16 @@ export async function createJobservice(config: Config, options: { logger?: Logge
 
   const startedAt = Math.floor(clock.now() / 1000);
   const concurrency = [...types.values()].reduce((sum, type) => sum + type.concurrency, 0);
-  const heartbeat = async (): Promise<void> => {
-    await pools.heartbeat(
-      { worker_pool_id: poolId, started_at: startedAt, heartbeat_at: Math.floor(clock.now() / 1000), job_names: [...types.keys()], concurrency, status: 'Healthy' },
-      config.pool.heartbeatIntervalMs * 3,
-    );
-  };
+  let beating: Promise<void> | undefined;
+  /** The pool's heartbeat and its jobs' leases; one at a time (while Redis is away, calls wait in the offline queue). */
+  const heartbeat = (): Promise<void> =>
+    (beating ??= (async () => {
+      await pools.heartbeat(
+        { worker_pool_id: poolId, started_at: startedAt, heartbeat_at: Math.floor(clock.now() / 1000), job_names: [...types.keys()], concurrency, status: 'Healthy' },
+        config.pool.heartbeatIntervalMs * 3,
+      );
+      await worker.renewLeases();
+    })().finally(() => (beating = undefined)));
 
   let server: RunningServer | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -94,6 +117,7 @@ export async function createJobservice(config: Config, options: { logger?: Logge
       await queue.start();
       await stops.start();
       await heartbeat();
+      await reaper.adoptOrphans(poolId);
       for (const [name, type] of types) queue.consume(name, type.concurrency, worker.handle);
       hooks.start();
       scheduler.start();

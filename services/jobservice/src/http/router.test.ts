@@ -1,3 +1,4 @@
+import type { JobStatsV1 } from '@wharf/contracts';
 import { createLogger } from '@wharf/logging';
 import { Writable } from 'node:stream';
 import request from 'supertest';
@@ -121,6 +122,26 @@ describe('jobservice API', () => {
     expect((await request(ctx.app).get('/api/v1/jobs/a..b/log').set('Authorization', auth)).status).toBe(400);
     expect((await request(ctx.app).get('/api/v1/jobs/a%2Fb/log').set('Authorization', auth)).status).toBe(400);
     expect((await request(ctx.app).get('/api/v1/jobs/zzz/log').set('Authorization', auth)).status).toBe(404);
+  });
+
+  it('masks the secrets in a job\'s parameters when it is read, launched or listed', async () => {
+    const srcResource = JSON.stringify({ type: 'image', registry: { url: 'https://hub', credential: { type: 'basic', access_key: 'bob', access_secret: 'hunter2' } } });
+    const body = launch({ name: 'REPLICATION', parameters: { src_resource: srcResource, dst_resource: '{"type":"image"}', speed: 0 } });
+    const launched = await request(ctx.app).post('/api/v1/jobs').set('Authorization', auth).send(body);
+    expect(launched.status).toBe(202);
+    const got = await request(ctx.app).get('/api/v1/jobs/job1').set('Authorization', auth);
+    for (const job of [launched.body.job, got.body.job] as { parameters: { src_resource: string } }[]) {
+      expect(JSON.parse(job.parameters.src_resource)).toMatchObject({ registry: { credential: { access_key: 'bob', access_secret: '*****' } } });
+    }
+    expect(got.text).not.toContain('hunter2');
+    // Stored as sent: the job itself still has its credential.
+    expect(ctx.jobs.records.get('job1')!.stats.parameters!.src_resource).toBe(srcResource);
+
+    const periodic = await request(ctx.app).post('/api/v1/jobs').set('Authorization', auth).send(launch({ name: 'DEMO', metadata: { kind: 'Periodic', cron_spec: '0 0 * * * *' } }));
+    const execution = { ...(got.body.job as JobStatsV1), id: 'job2@1', upstream_job_id: (periodic.body.job as JobStatsV1).id, parameters: { password: 'pw' } };
+    await ctx.jobs.create(execution, {});
+    const list = await request(ctx.app).get(`/api/v1/jobs/${periodic.body.job.id}/executions`).set('Authorization', auth);
+    expect(list.body[0].parameters).toEqual({ password: '*****' });
   });
 
   it('lists a periodic job\'s executions with Total-Count', async () => {

@@ -7,6 +7,8 @@ export interface JobRecord {
   fails: number;
   stopRequested: boolean;
   hookUrl: string | undefined;
+  /** When the dependency outage this job is riding out began (ms); undefined when none. */
+  outageSince?: number;
 }
 
 export const FINAL_TTL_SECONDS: Record<JobStatus, number> = {
@@ -49,11 +51,15 @@ export function recordFromHash(hash: Record<string, string>): JobRecord | undefi
     revision: int(hash.revision),
     hook_status: hash.hook_status || undefined,
     executions: int(hash.executions),
+    status_message: hash.status_message || undefined,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (stats as Record<string, unknown>)[key] = value;
   if (hash.parameters) stats.parameters = JSON.parse(hash.parameters) as Record<string, unknown>;
   if (hash.ack) stats.ack = JSON.parse(hash.ack) as JobStatsV1['ack'];
-  return { stats, fails: int(hash.fails) ?? 0, stopRequested: hash.stop === '1', hookUrl: hash.web_hook_url || undefined };
+  const record: JobRecord = { stats, fails: int(hash.fails) ?? 0, stopRequested: hash.stop === '1', hookUrl: hash.web_hook_url || undefined };
+  const outageSince = int(hash.outage_since);
+  if (outageSince !== undefined) record.outageSince = outageSince;
+  return record;
 }
 
 /** A new job's fields → the flat list HSET takes. */
@@ -78,4 +84,17 @@ export function hashFromStats(stats: JobStatsV1, extra: Record<string, string>):
   if (stats.upstream_job_id) fields.upstream_job_id = stats.upstream_job_id;
   if (stats.revision !== undefined) fields.revision = String(stats.revision);
   return Object.entries(fields).flat();
+}
+
+/**
+ * A whole record → the flat list HSET takes, to re-create a job its worker still holds
+ * (Redis lost it while the job ran): its stats as read at start, with `status`.
+ */
+export function hashFromRecord(record: JobRecord, status: JobStatus): string[] {
+  const { stats } = record;
+  const extra: Record<string, string> = { fails: String(record.fails), executions: String(stats.executions ?? 0) };
+  if (stats.status_message) extra.status_message = stats.status_message;
+  if (record.outageSince !== undefined) extra.outage_since = String(record.outageSince);
+  if (record.stopRequested) extra.stop = '1';
+  return hashFromStats({ ...stats, status }, extra);
 }

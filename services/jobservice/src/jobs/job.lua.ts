@@ -43,7 +43,8 @@ if redis.call('HGET', KEYS[1], 'kind') == 'Periodic' then redis.call('SADD', KEY
 return {1}`;
 
 /**
- * KEYS: job, hooks list, hooks due, hooks unacked, unique. ARGV: id, status, revision ('' = current), now_s, now_ms, final ttl s, prefix.
+ * KEYS: job, hooks list, hooks due, hooks unacked. ARGV: id, status, revision ('' = current), now_s, now_ms, final ttl s, prefix,
+ * status message ('' = unchanged; Success always clears it).
  * Returns 1 changed, 0 already so, -1 refused (older revision or backwards), -2 unknown job.
  */
 export const SET_STATUS = `
@@ -62,6 +63,8 @@ end
 if CODES[new] <= CODES[cur] then return -1 end
 redis.call('HSET', KEYS[1], 'status', new, 'update_time', ARGV[4])
 if new == 'Running' then redis.call('HINCRBY', KEYS[1], 'executions', 1) end
+if new == 'Success' then redis.call('HDEL', KEYS[1], 'status_message', 'outage_since')
+elseif ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'status_message', ARGV[8]) end
 if CODES[new] == 3 then
   if tonumber(ARGV[6]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[6]) end
   local ukey = redis.call('HGET', KEYS[1], 'unique_key')
@@ -72,20 +75,38 @@ push_hook(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], cjson.encode({status = ne
 return 1`;
 
 /**
- * A retry: back to Pending with a new, strictly larger revision, and queued for `due_ms`.
- * KEYS: job, hooks list, hooks due, hooks unacked, scheduled. ARGV: id, revision, now_s, now_ms, due_ms.
- * Returns the new revision, or -1 when the job moved on (stopped, another revision).
+ * Re-creates a job's hash from what its worker holds, when Redis lost it (a restart without
+ * persistence, a flush) while the job ran. Does nothing when the hash exists.
+ * KEYS: job. ARGV: field/value pairs. Returns 1 when re-created.
+ */
+export const RESTORE_JOB = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`;
+
+/**
+ * A retry: back to Pending with a new, strictly larger revision, and queued for `due_ms`,
+ * with the failure's message as `status_message`. An ordinary failure counts in `fails`; a
+ * dependency outage does not, and records when the outage began (`outage_since`).
+ * KEYS: job, hooks list, hooks due, hooks unacked, scheduled. ARGV: id, revision, now_s, now_ms, due_ms,
+ * status message, outage since ms ('' = an ordinary failure).
+ * Returns the new revision, -1 when the job moved on (stopped, another revision), -2 when it is unknown.
  */
 export const RETRY_JOB = `
 ${CODES}
 ${PUSH_HOOK}
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
 local cur = redis.call('HGET', KEYS[1], 'status')
 local rev = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
 if CODES[cur] == 3 or tonumber(ARGV[2]) ~= rev then return -1 end
 local new_rev = math.max(tonumber(ARGV[3]), rev + 1)
-redis.call('HSET', KEYS[1], 'status', 'Pending', 'revision', new_rev, 'update_time', ARGV[3])
-redis.call('HINCRBY', KEYS[1], 'fails', 1)
+redis.call('HSET', KEYS[1], 'status', 'Pending', 'revision', new_rev, 'update_time', ARGV[3], 'status_message', ARGV[6])
+if ARGV[7] == '' then
+  redis.call('HINCRBY', KEYS[1], 'fails', 1)
+  redis.call('HDEL', KEYS[1], 'outage_since')
+else
+  redis.call('HSET', KEYS[1], 'outage_since', ARGV[7])
+end
 redis.call('HDEL', KEYS[1], 'ack', 'check_in', 'check_in_at')
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
 push_hook(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], cjson.encode({status = 'Pending', revision = new_rev}), ARGV[4])
@@ -93,10 +114,11 @@ return new_rev`;
 
 /**
  * KEYS: job, hooks list, hooks due, hooks unacked. ARGV: id, check_in, revision, now_s, now_ms.
- * Returns 1, or -1 when the job is not running this revision.
+ * Returns 1, -1 when the job is not running this revision, -2 when it is unknown.
  */
 export const CHECK_IN = `
 ${PUSH_HOOK}
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
 if redis.call('HGET', KEYS[1], 'status') ~= 'Running' then return -1 end
 local rev = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
 if tonumber(ARGV[3]) ~= rev then return -1 end

@@ -1,22 +1,33 @@
 import type { JobStatus, JobStatsV1 } from '@wharf/contracts';
 import type { Redis } from 'ioredis';
-import { FINAL_TTL_SECONDS, hashFromStats, recordFromHash, type JobRecord } from './job-record.js';
-import { CHECK_IN, CLAIM_DUE, CREATE_JOB, FIRE_PERIODIC, REMOVE_IF_SCORE, RETRY_JOB, SET_STATUS } from './job.lua.js';
+import { FINAL_TTL_SECONDS, hashFromRecord, hashFromStats, recordFromHash, type JobRecord } from './job-record.js';
+import { CHECK_IN, CLAIM_DUE, CREATE_JOB, FIRE_PERIODIC, REMOVE_IF_SCORE, RESTORE_JOB, RETRY_JOB, SET_STATUS } from './job.lua.js';
 import type { RedisKeys } from './keys.js';
 import { RedisScript } from './redis-script.js';
 
 export type SetStatusResult = 'changed' | 'unchanged' | 'refused' | 'unknown';
+
+/** Why a run failed, for a retry: its message, and when the dependency outage it is riding out began (none for an ordinary failure). */
+export interface RetryReason {
+  message: string;
+  outageSince?: number;
+}
 
 /** Job stats, the status machine, stop requests and the publish schedule (the port the job service and workers use). */
 export interface JobRepository {
   create(stats: JobStatsV1, options: { uniqueKey?: string; dueMs?: number }): Promise<{ duplicateOf?: string }>;
   get(id: string): Promise<JobRecord | undefined>;
   getMany(ids: readonly string[]): Promise<(JobRecord | undefined)[]>;
-  /** Moves a job forward within `revision` (the current one when omitted); a final status expires as Harbor's do. */
-  setStatus(id: string, status: JobStatus, revision?: number): Promise<SetStatusResult>;
-  /** Back to Pending with a new revision, queued again at `dueMs`; undefined when the job moved on. */
-  retry(id: string, revision: number, dueMs: number): Promise<number | undefined>;
-  checkIn(id: string, message: string, revision: number): Promise<boolean>;
+  /**
+   * Moves a job forward within `revision` (the current one when omitted); a final status
+   * expires as Harbor's do. `message` becomes the job's `status_message` (Success clears it).
+   */
+  setStatus(id: string, status: JobStatus, revision?: number, message?: string): Promise<SetStatusResult>;
+  /** Back to Pending with a new revision, queued again at `dueMs`; undefined when the job moved on, 'unknown' when it is gone. */
+  retry(id: string, revision: number, dueMs: number, reason: RetryReason): Promise<number | 'unknown' | undefined>;
+  checkIn(id: string, message: string, revision: number): Promise<'changed' | 'refused' | 'unknown'>;
+  /** Re-creates a job Redis lost, from the record its worker read, with `status`; false when the job exists. */
+  restore(record: JobRecord, status: JobStatus): Promise<boolean>;
   requestStop(id: string): Promise<void>;
   /** Queues a job for publishing at `dueMs`. */
   schedule(id: string, dueMs: number): Promise<void>;
@@ -35,6 +46,7 @@ const SCRIPTS = {
   create: new RedisScript(CREATE_JOB),
   setStatus: new RedisScript(SET_STATUS),
   retry: new RedisScript(RETRY_JOB),
+  restore: new RedisScript(RESTORE_JOB),
   checkIn: new RedisScript(CHECK_IN),
   claimDue: new RedisScript(CLAIM_DUE),
   removeIfScore: new RedisScript(REMOVE_IF_SCORE),
@@ -76,29 +88,29 @@ export class RedisJobRepository implements JobRepository {
     return results.map(([error, hash]) => (error ? undefined : recordFromHash(hash as Record<string, string>)));
   }
 
-  async setStatus(id: string, status: JobStatus, revision?: number): Promise<SetStatusResult> {
+  async setStatus(id: string, status: JobStatus, revision?: number, message?: string): Promise<SetStatusResult> {
     const k = this.#keys;
     const now = this.#now();
     const result = await SCRIPTS.setStatus.run<number>(
       this.#redis,
       [k.job(id), k.hooks(id), k.hooksDue, k.hooksUnacked],
-      [id, status, revision ?? '', Math.floor(now / 1000), now, FINAL_TTL_SECONDS[status], k.prefix],
+      [id, status, revision ?? '', Math.floor(now / 1000), now, FINAL_TTL_SECONDS[status], k.prefix, message ?? ''],
     );
     return result === 1 ? 'changed' : result === 0 ? 'unchanged' : result === -1 ? 'refused' : 'unknown';
   }
 
-  async retry(id: string, revision: number, dueMs: number): Promise<number | undefined> {
+  async retry(id: string, revision: number, dueMs: number, reason: RetryReason): Promise<number | 'unknown' | undefined> {
     const k = this.#keys;
     const now = this.#now();
     const result = await SCRIPTS.retry.run<number>(
       this.#redis,
       [k.job(id), k.hooks(id), k.hooksDue, k.hooksUnacked, k.scheduled],
-      [id, revision, Math.floor(now / 1000), now, dueMs],
+      [id, revision, Math.floor(now / 1000), now, dueMs, reason.message, reason.outageSince ?? ''],
     );
-    return result > 0 ? result : undefined;
+    return result > 0 ? result : result === -2 ? 'unknown' : undefined;
   }
 
-  async checkIn(id: string, message: string, revision: number): Promise<boolean> {
+  async checkIn(id: string, message: string, revision: number): Promise<'changed' | 'refused' | 'unknown'> {
     const k = this.#keys;
     const now = this.#now();
     const result = await SCRIPTS.checkIn.run<number>(
@@ -106,6 +118,11 @@ export class RedisJobRepository implements JobRepository {
       [k.job(id), k.hooks(id), k.hooksDue, k.hooksUnacked],
       [id, message, revision, Math.floor(now / 1000), now],
     );
+    return result === 1 ? 'changed' : result === -2 ? 'unknown' : 'refused';
+  }
+
+  async restore(record: JobRecord, status: JobStatus): Promise<boolean> {
+    const result = await SCRIPTS.restore.run<number>(this.#redis, [this.#keys.job(record.stats.id)], hashFromRecord(record, status));
     return result === 1;
   }
 

@@ -11,6 +11,7 @@ import {
   UnknownJobNameError,
   UnsupportedActionError,
 } from './job.errors.js';
+import { maskStats } from './job-masking.js';
 import type { JobRepository } from './job.repository.js';
 import type { LaunchRequest } from './job.schemas.js';
 import type { Clock, JobLogStore, JobPublisher, WorkerPoolDirectory, WorkerPoolInfo } from './ports.js';
@@ -98,13 +99,14 @@ export class JobService {
         await jobs.schedule(id, nowMs + 1000).catch(() => undefined);
       }
     }
-    return stats;
+    return maskStats(stats);
   }
 
+  /** A job's stats, secrets in its parameters masked. */
   async get(id: string): Promise<JobStatsV1> {
     const record = await this.#deps.jobs.get(id);
     if (!record) throw new JobNotFoundError(id);
-    return record.stats;
+    return maskStats(record.stats);
   }
 
   /** Harbor's op command: only `stop` exists. */
@@ -133,7 +135,8 @@ export class JobService {
 
   async executions(id: string, page: { page_number: number; page_size: number }): Promise<{ total: number; jobs: JobStatsV1[] }> {
     if (!(await this.#deps.jobs.get(id))) throw new JobNotFoundError(id);
-    return this.#deps.jobs.executions(id, (page.page_number - 1) * page.page_size, page.page_size);
+    const { total, jobs } = await this.#deps.jobs.executions(id, (page.page_number - 1) * page.page_size, page.page_size);
+    return { total, jobs: jobs.map(maskStats) };
   }
 
   async stats(): Promise<{ worker_pools: WorkerPoolInfo[]; dead_letters: Record<string, number> }> {

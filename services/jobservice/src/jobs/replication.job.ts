@@ -56,12 +56,32 @@ async function copy(ctx: JobContext, url: string, params: ReplicationParams, sec
     throw new Error(`cannot reach ${new URL(url).origin}: ${(error as Error).message}`, { cause: error });
   }
   if (!response.ok || !response.body) throw failureOf(response.status, `${new URL(url).pathname} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
+  const lines = response.body.pipeThrough(new TextDecoderStream());
+  const reader = lines[Symbol.asyncIterator]();
+  try {
+    return await readCopyLines(ctx, reader);
+  } finally {
+    // Done early (a result or an error line, a failed check-in): the rest of the answer is not read.
+    await reader.return?.().catch(() => undefined);
+  }
+}
+
+async function readCopyLines(ctx: JobContext, reader: AsyncIterator<string>): Promise<Record<string, unknown>> {
   // The first check-in after a second of copying: a task done sooner needs none, and one at
   // 0 bytes tells nothing.
   let lastReport = Date.now();
   let buffered = '';
-  for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = await reader.next();
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      // The connection broke off mid-copy (the adapter restarted, say): an outage, retried.
+      throw new Error(`the adapter's copy answer broke off: ${(error as Error).message}`, { cause: error });
+    }
+    if (next.done) break;
+    buffered += next.value;
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const text = buffered.slice(0, newline).trim();

@@ -138,43 +138,92 @@ export class AmqpJobQueue implements JobPublisher {
   }
 
   async #connectOnce(): Promise<void> {
+    const { logger } = this.#deps;
     const model: ChannelModel = await connect(`${this.#deps.url}${this.#deps.url.includes('?') ? '&' : '?'}heartbeat=10`);
+    // From the first moment: an 'error' without a listener would end the process.
+    model.on('error', (error: Error) => logger.warn('message broker connection error', { err: error }));
     try {
       const setup = await model.createChannel();
+      setup.on('error', (error: Error) => logger.warn('queue setup channel error', { err: error }));
       for (const name of this.#deps.jobNames) {
         await setup.assertQueue(this.queueName(name), { durable: true });
         await setup.assertQueue(`${this.queueName(name)}.dlq`, { durable: true });
       }
       await setup.close();
-      const publisher = await model.createConfirmChannel();
-      publisher.on('error', (error: Error) => this.#deps.logger.warn('publisher channel error', { err: error }));
-      const inspector = await model.createChannel();
-      inspector.on('error', (error: Error) => this.#deps.logger.warn('inspector channel error', { err: error }));
       this.#model = model;
-      this.#publisher = publisher;
-      this.#inspector = inspector;
+      await this.#openPublisher(model);
+      await this.#openInspector(model);
     } catch (error) {
+      this.#model = undefined;
       await model.close().catch(() => undefined);
       throw error;
     }
-    model.on('error', (error: Error) => this.#deps.logger.warn('message broker connection error', { err: error }));
     model.on('close', () => {
       if (this.#model !== model) return;
       this.#model = undefined;
       this.#publisher = undefined;
       this.#inspector = undefined;
       if (this.#closed) return;
-      this.#deps.logger.warn('message broker connection lost, reconnecting');
+      logger.warn('message broker connection lost, reconnecting');
       void this.#connectLoop();
     });
     for (const consumer of this.#consumers) await this.#startConsumer(model, consumer);
     for (const wake of this.#waiters.splice(0)) wake();
-    this.#deps.logger.info('message broker connected', { queues: this.#deps.jobNames.length });
+    logger.info('message broker connected', { queues: this.#deps.jobNames.length });
+  }
+
+  /** True while `model` is the live connection (a channel of an older one must not be reopened). */
+  #current(model: ChannelModel): boolean {
+    return this.#model === model && !this.#closed;
+  }
+
+  /**
+   * Runs `reopen` a little after a channel of the live connection closed on its own (a
+   * channel error): the channel comes back without dropping the connection.
+   */
+  #reopenLater(model: ChannelModel, what: string, reopen: () => Promise<void>): void {
+    if (!this.#current(model)) return;
+    setTimeout(() => {
+      // A channel closing with its connection is reopened with the next connection instead.
+      if (!this.#current(model)) return;
+      this.#deps.logger.warn('message broker channel closed, reopening', { channel: what });
+      reopen().catch((error: unknown) => {
+        this.#deps.logger.warn('message broker channel reopen failed', { channel: what, err: error });
+        this.#reopenLater(model, what, reopen);
+      });
+    }, this.#deps.reconnectDelayMs ?? 500).unref();
+  }
+
+  async #openPublisher(model: ChannelModel): Promise<void> {
+    const publisher = await model.createConfirmChannel();
+    publisher.on('error', (error: Error) => this.#deps.logger.warn('publisher channel error', { err: error }));
+    publisher.on('close', () => {
+      if (this.#publisher !== publisher) return;
+      this.#publisher = undefined;
+      this.#reopenLater(model, 'publisher', async () => {
+        await this.#openPublisher(model);
+        for (const wake of this.#waiters.splice(0)) wake();
+      });
+    });
+    this.#publisher = publisher;
+  }
+
+  async #openInspector(model: ChannelModel): Promise<void> {
+    const inspector = await model.createChannel();
+    inspector.on('error', (error: Error) => this.#deps.logger.warn('inspector channel error', { err: error }));
+    inspector.on('close', () => {
+      if (this.#inspector !== inspector) return;
+      this.#inspector = undefined;
+      this.#reopenLater(model, 'inspector', () => this.#openInspector(model));
+    });
+    this.#inspector = inspector;
   }
 
   async #startConsumer(model: ChannelModel, consumer: Consumer): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (error: Error) => this.#deps.logger.warn('consumer channel error', { err: error, job: consumer.name }));
+    // A consumer channel closed by the broker (a channel error) while the connection lives: consume again.
+    channel.on('close', () => this.#reopenLater(model, `consumer ${consumer.name}`, () => this.#startConsumer(model, consumer)));
     await channel.prefetch(consumer.prefetch);
     const dlq = `${this.queueName(consumer.name)}.dlq`;
     await channel.consume(this.queueName(consumer.name), (raw: ConsumeMessage | null) => {

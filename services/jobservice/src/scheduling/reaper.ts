@@ -3,19 +3,35 @@ import { isFinalJobStatus } from '@wharf/contracts';
 import type { RedisHookRepository } from '../hooks/hook.repository.js';
 import type { JobRepository } from '../jobs/job.repository.js';
 import type { Clock } from '../jobs/ports.js';
+import type { RedisJobLeases } from '../worker/job-lease.repository.js';
 import type { RedisWorkerPools } from '../worker/worker-pool.repository.js';
+
+export interface ReaperDeps {
+  jobs: JobRepository;
+  hooks: RedisHookRepository;
+  pools: RedisWorkerPools;
+  leases: Pick<RedisJobLeases, 'holder'>;
+  clock: Clock;
+  logger: Logger;
+  intervalMs: number;
+  onRefire?: (id: string) => void;
+}
+
+/** Margin past a dead holder's lease before its job is published again. */
+const LEASE_MARGIN_MS = 250;
 
 /**
  * Harbor's reaper: re-queues the unfinished jobs of worker pools that stopped
- * heartbeating, and re-fires the hook of jobs whose acknowledged status lags their
- * status with nothing left in their hook queue.
+ * heartbeating — unless a live worker holds the job's lease (it runs it already), and not
+ * before the dead pool's lease ran out — and re-fires the hook of jobs whose acknowledged
+ * status lags their status with nothing left in their hook queue.
  */
 export class Reaper {
-  readonly #deps: { jobs: JobRepository; hooks: RedisHookRepository; pools: RedisWorkerPools; clock: Clock; logger: Logger; intervalMs: number; onRefire?: (id: string) => void };
+  readonly #deps: ReaperDeps;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(deps: { jobs: JobRepository; hooks: RedisHookRepository; pools: RedisWorkerPools; clock: Clock; logger: Logger; intervalMs: number; onRefire?: (id: string) => void }) {
+  constructor(deps: ReaperDeps) {
     this.#deps = deps;
   }
 
@@ -43,21 +59,49 @@ export class Reaper {
     }
   }
 
+  /**
+   * At start: the jobs an earlier process of this same pool left running (it restarted under
+   * the same pool id, so its pool never looked dead) are re-queued like a dead pool's.
+   */
+  async adoptOrphans(poolId: string): Promise<void> {
+    const { pools, logger } = this.#deps;
+    const running = await pools.runningJobs(poolId);
+    if (running.size === 0) return;
+    const requeued = await this.#requeue(poolId, running);
+    await pools.clearRunning(poolId);
+    logger.warn('jobs of an earlier process of this worker pool re-queued', { poolId, requeued });
+  }
+
   async #requeueDeadPools(): Promise<void> {
-    const { pools, jobs, clock, logger } = this.#deps;
+    const { pools, logger } = this.#deps;
     for (const { poolId, jobs: running } of await pools.dead()) {
-      const records = await jobs.getMany(running);
-      let requeued = 0;
-      for (const [i, id] of running.entries()) {
-        const record = records[i];
-        if (record && !isFinalJobStatus(record.stats.status)) {
-          await jobs.schedule(id, clock.now());
-          requeued++;
-        }
-      }
+      const requeued = await this.#requeue(poolId, running);
       await pools.forget(poolId);
-      logger.warn('dead worker pool reaped', { poolId, requeued });
+      if (requeued > 0) logger.warn('dead worker pool reaped', { poolId, requeued });
+      else logger.info('dead worker pool reaped', { poolId, requeued });
     }
+  }
+
+  /** Re-queues the unfinished jobs (id → revision) `poolId` ran, unless a live worker runs them now; returns how many. */
+  async #requeue(poolId: string, running: ReadonlyMap<string, number>): Promise<number> {
+    const { pools, jobs, leases, clock } = this.#deps;
+    const ids = [...running.keys()];
+    const records = await jobs.getMany(ids);
+    let requeued = 0;
+    for (const [i, id] of ids.entries()) {
+      const record = records[i];
+      // Gone, over, or already retried in a newer revision (then it is in the schedule).
+      if (!record || isFinalJobStatus(record.stats.status) || (record.stats.revision ?? 0) !== running.get(id)) continue;
+      const lease = await leases.holder(id);
+      let dueMs = clock.now();
+      if (lease) {
+        if (lease.holder.poolId !== poolId && (await pools.isAlive(lease.holder.poolId))) continue;
+        dueMs += lease.ttlMs + LEASE_MARGIN_MS;
+      }
+      await jobs.schedule(id, dueMs);
+      requeued++;
+    }
+    return requeued;
   }
 
   async #refireLaggingHooks(): Promise<void> {

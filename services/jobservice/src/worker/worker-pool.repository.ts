@@ -43,27 +43,38 @@ export class RedisWorkerPools implements WorkerPoolDirectory {
     });
   }
 
+  /**
+   * A pool stopping: its heartbeat goes at once. It stays listed until the reaper forgets it,
+   * so whatever it left running (a job that outlived the shutdown timeout) is re-queued.
+   */
   async remove(poolId: string): Promise<void> {
-    await this.#redis.multi().del(this.#keys.pool(poolId)).srem(this.#keys.pools, poolId).exec();
+    await this.#redis.del(this.#keys.pool(poolId));
   }
 
-  async running(poolId: string, jobId: string, revision: number): Promise<void> {
-    await this.#redis.hset(this.#keys.poolRunning(poolId), jobId, String(revision));
+  /** True while the pool heartbeats. */
+  async isAlive(poolId: string): Promise<boolean> {
+    return (await this.#redis.exists(this.#keys.pool(poolId))) === 1;
   }
 
-  async finished(poolId: string, jobId: string): Promise<void> {
-    await this.#redis.hdel(this.#keys.poolRunning(poolId), jobId);
+  /** The jobs a pool runs (id → revision), as its leases recorded them. */
+  async runningJobs(poolId: string): Promise<Map<string, number>> {
+    return new Map(Object.entries(await this.#redis.hgetall(this.#keys.poolRunning(poolId))).map(([id, revision]) => [id, Number(revision)]));
   }
 
-  /** Pools that stopped heartbeating (their key expired), with the jobs they were running. */
-  async dead(): Promise<{ poolId: string; jobs: string[] }[]> {
+  /** Pools that stopped heartbeating (their key expired), with the jobs they were running (id → revision). */
+  async dead(): Promise<{ poolId: string; jobs: Map<string, number> }[]> {
     const ids = await this.#redis.smembers(this.#keys.pools);
-    const dead: { poolId: string; jobs: string[] }[] = [];
+    const dead: { poolId: string; jobs: Map<string, number> }[] = [];
     for (const id of ids) {
-      if ((await this.#redis.exists(this.#keys.pool(id))) === 1) continue;
-      dead.push({ poolId: id, jobs: await this.#redis.hkeys(this.#keys.poolRunning(id)) });
+      if (await this.isAlive(id)) continue;
+      dead.push({ poolId: id, jobs: await this.runningJobs(id) });
     }
     return dead;
+  }
+
+  /** Drops the pool's record of running jobs (after they were re-queued). */
+  async clearRunning(poolId: string): Promise<void> {
+    await this.#redis.del(this.#keys.poolRunning(poolId));
   }
 
   async forget(poolId: string): Promise<void> {

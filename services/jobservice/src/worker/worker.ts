@@ -1,36 +1,68 @@
 import type { Logger } from '@wharf/logging';
-import { isFinalJobStatus } from '@wharf/contracts';
-import type { JobRepository } from '../jobs/job.repository.js';
-import { PermanentJobError, type JobContext } from '../jobs/job.js';
+import { isFinalJobStatus, type JobStatus } from '@wharf/contracts';
+import type { JobRecord } from '../jobs/job-record.js';
+import type { JobRepository, SetStatusResult } from '../jobs/job.repository.js';
+import type { JobContext, JobType } from '../jobs/job.js';
 import type { Clock } from '../jobs/ports.js';
 import type { JobTypes } from '../jobs/registry.js';
-import type { FileJobLogs, JobLog } from '../logs/job-logs.js';
+import type { JobLog } from '../logs/job-logs.js';
 import type { Delivery } from '../queue/amqp-job-queue.js';
-import { backoffDelay } from './backoff.js';
-import { JobStoppedError, type StopSignals } from './stop-signals.js';
-import type { RedisWorkerPools } from './worker-pool.repository.js';
+import { planFailure, type RetryPolicy } from './failure-policy.js';
+import type { LeaseAcquisition, LeaseHolder } from './job-lease.repository.js';
+import { JobStoppedError } from './stop-signals.js';
+
+/** The leases the worker takes (RedisJobLeases in production). */
+export interface JobLeases {
+  acquire(id: string, holder: LeaseHolder, ttlMs: number, replace?: LeaseHolder): Promise<LeaseAcquisition>;
+  renew(holder: Omit<LeaseHolder, 'revision'>, jobs: ReadonlyMap<string, number>, ttlMs: number): Promise<string[]>;
+  release(id: string, holder: LeaseHolder): Promise<void>;
+}
 
 export interface WorkerDeps {
   poolId: string;
+  /** This process among the incarnations of its pool (a fresh value per start). */
+  instance: string;
   jobs: JobRepository;
   types: JobTypes;
-  logs: FileJobLogs;
-  stops: StopSignals;
-  pools: RedisWorkerPools;
+  logs: { open(jobId: string): JobLog };
+  stops: { register(id: string): AbortController; unregister(id: string, controller: AbortController): void };
+  leases: JobLeases;
+  pools: { isAlive(poolId: string): Promise<boolean> };
   clock: Clock;
   logger: Logger;
-  retry: { baseDelayMs: number; maxDelayMs: number };
+  retry: RetryPolicy;
+  /** A lease's life; renewed by `renewLeases` well before it ends. */
+  leaseTtlMs: number;
   /** Called when a job's status changed here, so its hooks go out without waiting for a poll. */
   onStatusChanged?: (jobId: string) => void;
 }
 
+/** A running job's signal reason when its lease went to another worker (this process lost Redis for longer than the lease). */
+export class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is run by another worker now`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Margin past a dead holder's lease before the job is published again. */
+const LEASE_MARGIN_MS = 250;
+
+interface Running {
+  revision: number;
+  controller: AbortController;
+}
+
 /**
- * Runs one delivered job (Harbor's `runner`): Running, the job's work, then its final
- * status (or a retry, or the dead-letter queue) — stored before the message is acked.
+ * Runs one delivered job (Harbor's `runner`): the job's lease, Running, the job's work, then
+ * its final status (or a retry, or the dead-letter queue) — stored before the message is
+ * acked. A job runs once at a time: a message for a job another live worker runs is dropped,
+ * and one for a job whose worker died waits until that worker's lease ran out.
  */
 export class Worker {
   readonly #deps: WorkerDeps;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #running = new Map<string, Running>();
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
@@ -53,6 +85,22 @@ export class Worker {
     await Promise.race([all, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
+  /**
+   * Renews the leases of the jobs running here (with each pool heartbeat). A lease Redis lost
+   * is taken again; a job whose lease another worker took meanwhile is abandoned here.
+   */
+  async renewLeases(): Promise<void> {
+    if (this.#running.size === 0) return;
+    const jobs = new Map([...this.#running].map(([id, running]) => [id, running.revision]));
+    const lost = await this.#deps.leases.renew({ poolId: this.#deps.poolId, instance: this.#deps.instance }, jobs, this.#deps.leaseTtlMs);
+    for (const id of lost) {
+      const running = this.#running.get(id);
+      if (!running || running.controller.signal.aborted) continue;
+      this.#deps.logger.warn('job lease taken by another worker, run abandoned', { jobId: id });
+      running.controller.abort(new LeaseLostError(id));
+    }
+  }
+
   async #handle(delivery: Delivery): Promise<void> {
     const { jobs, types, logger } = this.#deps;
     const message = delivery.message;
@@ -61,10 +109,16 @@ export class Worker {
       await delivery.deadLetter('not a job message');
       return;
     }
+    if (this.#running.has(message.id)) {
+      logger.info('duplicate message of a job running here dropped', { jobId: message.id, revision: message.revision });
+      delivery.ack();
+      return;
+    }
     const record = await jobs.get(message.id);
     if (!record) {
-      logger.warn('message for an unknown or expired job dropped', { jobId: message.id });
-      delivery.ack();
+      // Expired, or lost with Redis's state: nothing to run it from. Core reconciles its task.
+      logger.warn('message for an unknown job dead-lettered', { jobId: message.id, revision: message.revision });
+      await delivery.deadLetter('job not found: its stats expired or were lost');
       return;
     }
     const { stats } = record;
@@ -75,82 +129,150 @@ export class Worker {
       return;
     }
     if (record.stopRequested) {
-      await this.#setStatus(message.id, 'Stopped', revision);
+      await this.#setStatus(record, 'Stopped', revision);
       delivery.ack();
       return;
     }
     const type = types.get(stats.name);
     const params = type?.validate.safeParse(stats.parameters ?? {});
     if (!type || !params?.success) {
-      await this.#setStatus(message.id, 'Error', revision);
-      await delivery.deadLetter(type ? 'invalid parameters' : `unknown job type ${stats.name}`);
+      const reason = type ? 'invalid parameters' : `unknown job type ${stats.name}`;
+      await this.#setStatus(record, 'Error', revision, reason);
+      await delivery.deadLetter(reason);
       return;
     }
-    const moved = await this.#setStatus(message.id, 'Running', revision);
-    if (moved === 'refused' || moved === 'unknown') {
+    const holder: LeaseHolder = { poolId: this.#deps.poolId, instance: this.#deps.instance, revision };
+    if (!(await this.#takeLease(message.id, holder, delivery))) return;
+    const controller = this.#deps.stops.register(message.id);
+    this.#running.set(message.id, { revision, controller });
+    try {
+      await this.#run(record, revision, type, params.data, controller, delivery);
+    } finally {
+      this.#running.delete(message.id);
+      this.#deps.stops.unregister(message.id, controller);
+      await this.#deps.leases.release(message.id, holder).catch((error: unknown) => logger.warn('job lease release failed', { jobId: message.id, err: error }));
+    }
+  }
+
+  /** Takes the job's lease; otherwise settles the message (dropped, or deferred past a dead holder's lease) and answers false. */
+  async #takeLease(id: string, holder: LeaseHolder, delivery: Delivery): Promise<boolean> {
+    const { leases, pools, jobs, clock, logger, leaseTtlMs } = this.#deps;
+    let taken = await leases.acquire(id, holder, leaseTtlMs);
+    if (!taken.acquired && taken.holder.poolId === holder.poolId && taken.holder.instance !== holder.instance) {
+      // An earlier process of this pool (it restarted under the same pool id): its run died with it.
+      taken = await leases.acquire(id, holder, leaseTtlMs, taken.holder);
+    }
+    if (taken.acquired) return true;
+    const other = taken.holder;
+    const here = other.poolId === holder.poolId && other.instance === holder.instance;
+    if (here || (await pools.isAlive(other.poolId))) {
+      logger.info('job runs in another worker, duplicate message dropped', { jobId: id, revision: holder.revision, holder: other.poolId });
+      delivery.ack();
+      return false;
+    }
+    const delayMs = taken.ttlMs + LEASE_MARGIN_MS;
+    await jobs.schedule(id, clock.now() + delayMs);
+    logger.warn('job lease held by a stopped worker pool, run deferred', { jobId: id, holder: other.poolId, delayMs });
+    delivery.ack();
+    return false;
+  }
+
+  async #run(record: JobRecord, revision: number, type: JobType, params: unknown, controller: AbortController, delivery: Delivery): Promise<void> {
+    const { jobs } = this.#deps;
+    const id = record.stats.id;
+    const moved = await this.#setStatus(record, 'Running', revision);
+    if (moved === 'refused') {
       delivery.ack();
       return;
     }
-
-    const controller = this.#deps.stops.register(message.id);
-    const log = this.#deps.logs.open(message.id);
-    await this.#deps.pools.running(this.#deps.poolId, message.id, revision);
+    // The record as it stands while the job runs: what re-creates it should Redis lose it.
+    const held: JobRecord = { ...record, stats: { ...record.stats, status: 'Running', executions: (record.stats.executions ?? 0) + 1 } };
+    const log = this.#deps.logs.open(id);
     const ctx: JobContext = {
-      jobId: message.id,
+      jobId: id,
       signal: controller.signal,
       get logger() {
         return log.logger;
       },
       fails: record.fails,
       checkIn: async (text) => {
-        if (await jobs.checkIn(message.id, text, revision)) this.#deps.onStatusChanged?.(message.id);
+        let result = await jobs.checkIn(id, text, revision);
+        if (result === 'unknown') {
+          await this.#restore(held);
+          result = await jobs.checkIn(id, text, revision);
+        }
+        if (result === 'changed') this.#deps.onStatusChanged?.(id);
       },
     };
-    await log.note('job run started', { name: stats.name, revision, fails: record.fails, redelivered: delivery.redelivered });
+    await log.note('job run started', { name: record.stats.name, revision, fails: record.fails, poolId: this.#deps.poolId, redelivered: delivery.redelivered });
+    let failure: { error: unknown } | undefined;
     try {
-      await type.run(ctx, params.data);
-      await log.note('job run succeeded');
-      await this.#setStatus(message.id, 'Success', revision);
+      await type.run(ctx, params);
     } catch (error) {
-      await this.#failed(message.id, revision, record.fails, error, controller.signal, type, log, delivery);
+      failure = { error };
     } finally {
-      this.#deps.stops.unregister(message.id, controller);
       await log.close();
-      await this.#deps.pools.finished(this.#deps.poolId, message.id).catch(() => undefined);
+    }
+    if (!failure) {
+      await log.note('job run succeeded');
+      await this.#setStatus(held, 'Success', revision);
+    } else {
+      await this.#failed(held, revision, failure.error, controller.signal, type, log, delivery);
     }
     delivery.ack();
   }
 
-  async #failed(
-    id: string,
-    revision: number,
-    fails: number,
-    error: unknown,
-    signal: AbortSignal,
-    type: { maxFails: number; shouldRetry(error: unknown): boolean },
-    jobLog: JobLog,
-    delivery: Delivery,
-  ): Promise<void> {
+  async #failed(held: JobRecord, revision: number, error: unknown, signal: AbortSignal, type: JobType, jobLog: JobLog, delivery: Delivery): Promise<void> {
+    const { jobs, clock } = this.#deps;
+    const id = held.stats.id;
     if (signal.aborted && signal.reason instanceof JobStoppedError) {
       await jobLog.note('job run stopped');
-      await this.#setStatus(id, 'Stopped', revision);
+      await this.#setStatus(held, 'Stopped', revision);
       return;
     }
-    const failures = fails + 1;
-    const retry = !(error instanceof PermanentJobError) && type.shouldRetry(error) && failures < type.maxFails;
-    await jobLog.note('job run failed', { error: (error as Error)?.message ?? String(error), failures, maxFails: type.maxFails, retry });
-    if (retry) {
-      const delay = backoffDelay(failures, { baseMs: this.#deps.retry.baseDelayMs, maxMs: this.#deps.retry.maxDelayMs, jitter: 0.2 });
-      if ((await this.#deps.jobs.retry(id, revision, this.#deps.clock.now() + delay)) !== undefined) this.#deps.onStatusChanged?.(id);
+    if (signal.aborted && signal.reason instanceof LeaseLostError) {
+      await jobLog.note('job run abandoned, another worker runs the job');
       return;
     }
-    await this.#setStatus(id, 'Error', revision);
-    await delivery.deadLetter(`failed ${failures} time(s): ${(error as Error)?.message ?? String(error)}`);
+    const now = clock.now();
+    const plan = planFailure({ error, type, fails: held.fails, outageSince: held.outageSince, nowMs: now, policy: this.#deps.retry });
+    await jobLog.note('job run failed', {
+      error: plan.message,
+      failures: held.fails + (plan.action === 'retry' && plan.outageSince !== undefined ? 0 : 1),
+      maxFails: type.maxFails,
+      retry: plan.action === 'retry',
+      ...(plan.action === 'retry' ? { delayMs: plan.delayMs, outage: plan.outageSince !== undefined } : {}),
+    });
+    if (plan.action === 'retry') {
+      const reason = { message: plan.message, outageSince: plan.outageSince };
+      let retried = await jobs.retry(id, revision, now + plan.delayMs, reason);
+      if (retried === 'unknown') {
+        await this.#restore(held);
+        retried = await jobs.retry(id, revision, now + plan.delayMs, reason);
+      }
+      if (typeof retried === 'number') this.#deps.onStatusChanged?.(id);
+      return;
+    }
+    await this.#setStatus(held, 'Error', revision, plan.message);
+    await delivery.deadLetter(plan.message);
   }
 
-  async #setStatus(id: string, status: 'Running' | 'Success' | 'Error' | 'Stopped', revision: number) {
-    const result = await this.#deps.jobs.setStatus(id, status, revision);
+  /** Moves the job on; when Redis lost its record meanwhile, re-creates it from `held` first, so the status (and its hook) is not lost. */
+  async #setStatus(held: JobRecord, status: JobStatus, revision: number, message?: string): Promise<SetStatusResult> {
+    const id = held.stats.id;
+    let result = await this.#deps.jobs.setStatus(id, status, revision, message);
+    if (result === 'unknown') {
+      await this.#restore(held);
+      result = await this.#deps.jobs.setStatus(id, status, revision, message);
+    }
     if (result === 'changed') this.#deps.onStatusChanged?.(id);
     return result;
+  }
+
+  /** Re-creates the record (a no-op when a concurrent call did already). */
+  async #restore(held: JobRecord): Promise<void> {
+    if (await this.#deps.jobs.restore(held, held.stats.status)) {
+      this.#deps.logger.warn('job stats lost while the job ran, re-created from the worker', { jobId: held.stats.id, status: held.stats.status, revision: held.stats.revision });
+    }
   }
 }

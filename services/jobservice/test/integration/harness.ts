@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { startServiceProcess, type ServiceProcess } from '@wharf/launcher';
 import { createTestRedisNamespace, freePort, type TestRedisNamespace } from '@wharf/testing';
 import type { JobStatsV1, JobStatusHookV1 } from '@wharf/contracts';
@@ -18,6 +19,8 @@ export interface JobserviceProcess {
   start(): Promise<void>;
   kill(): Promise<void>;
   stop(): Promise<void>;
+  /** This process's own log file (its winston output), all of its runs. */
+  processLog(): Promise<string>;
 }
 
 /** A Redis key prefix, a queue prefix and a log dir of the test's own, shared by the processes it starts. */
@@ -28,6 +31,12 @@ export interface Namespace {
   processes: JobserviceProcess[];
   /** Starts a jobservice process (dist/main.js) in this namespace. */
   spawn(env?: Record<string, string>): Promise<JobserviceProcess>;
+  /** A Redis client of the test's own (on the machine's Redis: touch only keys under `redis.prefix`). */
+  redisClient(): Redis;
+  /** Ids in the publish schedule (scheduled jobs, retries, re-queued jobs). */
+  scheduled(): Promise<string[]>;
+  /** Ready messages in a job type's queue. */
+  queueDepth(name: string): Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -36,14 +45,29 @@ export async function createNamespace(label: string): Promise<Namespace> {
   const queuePrefix = `test.${label}.${randomBytes(4).toString('hex')}.`;
   const dir = await mkdtemp(join(tmpdir(), `wharf-jobservice-${label}-`));
   const processes: JobserviceProcess[] = [];
+  let client: Redis | undefined;
+  const redisClient = (): Redis => (client ??= new Redis(redis.url, { maxRetriesPerRequest: 3 }));
   return {
     redis,
     queuePrefix,
     dir,
     processes,
+    redisClient,
+    scheduled: () => redisClient().zrange(`${redis.prefix}scheduled`, '0', '-1'),
+    queueDepth: async (name) => {
+      const { connect } = await import('amqplib');
+      const model = await connect(process.env.TEST_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
+      try {
+        const channel = await model.createChannel();
+        return (await channel.checkQueue(`${queuePrefix}jobs.${name}`)).messageCount;
+      } finally {
+        await model.close();
+      }
+    },
     async spawn(env = {}) {
       const port = await freePort();
       const index = processes.length;
+      const logFile = join(dir, `process-${index}.log`);
       const url = `http://127.0.0.1:${port}`;
       let current: ServiceProcess | undefined;
       const start = async (): Promise<void> => {
@@ -51,7 +75,7 @@ export async function createNamespace(label: string): Promise<Namespace> {
           name: `jobservice-${index}`,
           entry: ENTRY,
           readyUrl: `${url}/readyz`,
-          logFile: join(dir, `process-${index}.log`),
+          logFile,
           env: {
             PATH: process.env.PATH,
             JOBSERVICE_HTTP_PORT: String(port),
@@ -80,6 +104,7 @@ export async function createNamespace(label: string): Promise<Namespace> {
         start,
         kill: async () => current?.kill(),
         stop: async () => current?.stop(),
+        processLog: () => readFile(logFile, 'utf8').catch(() => ''),
       };
       processes.push(handle);
       return handle;
@@ -87,6 +112,7 @@ export async function createNamespace(label: string): Promise<Namespace> {
     async cleanup() {
       await Promise.all(processes.map((p) => p.stop().catch(() => undefined)));
       await deleteQueues(queuePrefix).catch(() => undefined);
+      client?.disconnect();
       await redis.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
@@ -154,6 +180,12 @@ export async function getJob(url: string, id: string): Promise<JobStatsV1> {
   const res = await fetch(`${url}/api/v1/jobs/${id}`, { headers: AUTH });
   if (res.status !== 200) throw new Error(`get answered ${res.status}`);
   return ((await res.json()) as { job: JobStatsV1 }).job;
+}
+
+export async function jobLog(url: string, id: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/jobs/${id}/log`, { headers: AUTH });
+  if (res.status !== 200) throw new Error(`log answered ${res.status}`);
+  return res.text();
 }
 
 export async function stopJob(url: string, id: string): Promise<number> {

@@ -1,6 +1,6 @@
 import { canMoveJobStatus, isFinalJobStatus, type JobStatus, type JobStatsV1 } from '@wharf/contracts';
 import type { JobRecord } from '../job-record.js';
-import type { JobRepository, SetStatusResult } from '../job.repository.js';
+import type { JobRepository, RetryReason, SetStatusResult } from '../job.repository.js';
 
 /** The job repository in memory, with the same status rules as the Redis scripts (for unit tests). */
 export class InMemoryJobRepository implements JobRepository {
@@ -21,30 +21,68 @@ export class InMemoryJobRepository implements JobRepository {
     return {};
   }
 
+  /** A copy, as Redis would read it. */
   async get(id: string): Promise<JobRecord | undefined> {
-    return this.records.get(id);
+    const record = this.records.get(id);
+    return record && structuredClone(record);
   }
 
   async getMany(ids: readonly string[]): Promise<(JobRecord | undefined)[]> {
-    return ids.map((id) => this.records.get(id));
+    return Promise.all(ids.map((id) => this.get(id)));
   }
 
-  async setStatus(id: string, status: JobStatus, revision?: number): Promise<SetStatusResult> {
+  /** Every status change, check-in and retry, in order (what the Redis scripts would announce as hooks). */
+  readonly events: { id: string; status: JobStatus; revision: number; check_in?: string; status_message?: string }[] = [];
+
+  async setStatus(id: string, status: JobStatus, revision?: number, message?: string): Promise<SetStatusResult> {
     const record = this.records.get(id);
     if (!record) return 'unknown';
     if (revision !== undefined && revision !== record.stats.revision) return 'refused';
-    if (record.stats.status === status) return 'unchanged';
+    if (record.stats.status === status) {
+      if (status === 'Running') record.stats.executions = (record.stats.executions ?? 0) + 1;
+      return 'unchanged';
+    }
     if (!canMoveJobStatus(record.stats.status, status)) return 'refused';
     record.stats.status = status;
+    if (status === 'Running') record.stats.executions = (record.stats.executions ?? 0) + 1;
+    if (status === 'Success') {
+      delete record.stats.status_message;
+      delete record.outageSince;
+    } else if (message) record.stats.status_message = message;
+    this.events.push({ id, status, revision: record.stats.revision ?? 0, ...(record.stats.status_message ? { status_message: record.stats.status_message } : {}) });
     return 'changed';
   }
 
-  async retry(): Promise<number | undefined> {
-    return undefined;
+  async retry(id: string, revision: number, dueMs: number, reason: RetryReason): Promise<number | 'unknown' | undefined> {
+    const record = this.records.get(id);
+    if (!record) return 'unknown';
+    if (isFinalJobStatus(record.stats.status) || record.stats.revision !== revision) return undefined;
+    const next = revision + 1;
+    record.stats.status = 'Pending';
+    record.stats.revision = next;
+    record.stats.status_message = reason.message;
+    if (reason.outageSince === undefined) {
+      record.fails++;
+      delete record.outageSince;
+    } else record.outageSince = reason.outageSince;
+    this.scheduled.set(id, dueMs);
+    this.events.push({ id, status: 'Pending', revision: next, status_message: reason.message });
+    return next;
   }
 
-  async checkIn(): Promise<boolean> {
-    return false;
+  async checkIn(id: string, message: string, revision: number): Promise<'changed' | 'refused' | 'unknown'> {
+    const record = this.records.get(id);
+    if (!record) return 'unknown';
+    if (record.stats.status !== 'Running' || record.stats.revision !== revision) return 'refused';
+    record.stats.check_in = message;
+    this.events.push({ id, status: 'Running', revision, check_in: message });
+    return 'changed';
+  }
+
+  async restore(record: JobRecord, status: JobStatus): Promise<boolean> {
+    if (this.records.has(record.stats.id)) return false;
+    this.records.set(record.stats.id, { ...structuredClone(record), stats: { ...structuredClone(record.stats), status } });
+    return true;
   }
 
   async requestStop(id: string): Promise<void> {

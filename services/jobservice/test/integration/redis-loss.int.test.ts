@@ -1,0 +1,62 @@
+import { connect } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH, createNamespace, getJob, HookReceiver, launch, waitFor, type Namespace } from './harness.js';
+
+/** Deletes every key of the namespace (its own prefix only: the machine's Redis is shared). */
+async function flushPrefix(ns: Namespace): Promise<number> {
+  const redis = ns.redisClient();
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns.redis.prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+describe('jobservice losing its Redis state', () => {
+  let ns: Namespace;
+  const receiver = new HookReceiver();
+
+  beforeAll(async () => {
+    ns = await createNamespace('loss');
+    await receiver.start();
+  });
+
+  afterAll(async () => {
+    await ns?.cleanup();
+    await receiver.stop();
+  });
+
+  it('still stores and reports the final status of a job running when its stats were lost', async () => {
+    const js = await ns.spawn();
+    const job = await launch(js.url, { name: 'DEMO', parameters: { sleep_ms: 2000 }, status_hook: receiver.url });
+    await waitFor('running', () => receiver.of(job.id).some((h) => h.status === 'Running'));
+    expect(await flushPrefix(ns)).toBeGreaterThan(0);
+    expect((await fetch(`${js.url}/api/v1/jobs/${job.id}`, { headers: AUTH })).status).toBe(404);
+    const success = await waitFor('success hook', () => receiver.of(job.id).find((h) => h.status === 'Success'), 20_000);
+    expect(success.metadata).toMatchObject({ id: job.id, name: 'DEMO', revision: job.revision, parameters: { sleep_ms: 2000 } });
+    const final = await getJob(js.url, job.id);
+    expect(final).toMatchObject({ status: 'Success', web_hook_url: receiver.url, revision: job.revision });
+    await waitFor('acknowledged', async () => (await getJob(js.url, job.id)).ack?.status === 'Success');
+    await js.stop();
+  }, 60_000);
+
+  it('dead-letters a message whose job is gone before it started, with a warning naming the job', async () => {
+    const js = await ns.spawn();
+    const model = await connect(process.env.TEST_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
+    try {
+      const channel = await model.createConfirmChannel();
+      channel.sendToQueue(`${ns.queuePrefix}jobs.DEMO`, Buffer.from(JSON.stringify({ id: 'lost-before-start', revision: 1 })), { persistent: true });
+      await channel.waitForConfirms();
+    } finally {
+      await model.close();
+    }
+    type Stats = { dead_letters: Record<string, number> };
+    await waitFor('dead letter counted', async () => ((await (await fetch(`${js.url}/api/v1/stats`)).json()) as Stats).dead_letters.DEMO! >= 1);
+    const line = (await js.processLog()).split('\n').find((l) => l.includes('lost-before-start'));
+    expect(line).toMatch(/"level":"warn"/);
+    await js.stop();
+  }, 60_000);
+});
