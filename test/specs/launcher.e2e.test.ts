@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createTestDatabase, createTestRedisNamespace, freePort, HarborClient, TestRegistryClient, type TestDatabase, type TestRedisNamespace } from '@wharf/testing';
 import { ROOT_DIR } from '../src/stack.js';
+import { startSuite } from '../src/suite.js';
 import { createTempDir, type TempDir } from '../src/temp-dir.js';
 
 const CLI = join(ROOT_DIR, 'tools/launcher/dist/cli.js');
@@ -242,5 +243,33 @@ describe('npm start: the local stack', () => {
     running.push(broken);
     expect(await broken.exited).not.toBe(0);
     expect(broken.output()).toContain('CORE_TOKEN_TTL');
+  });
+});
+
+describe('startStack: the supervisor as tests see it', () => {
+  it('records a kill -9 from outside and brings the service back ready; a deliberate restart stays down for downMs and is not recorded', async () => {
+    const suite = await startSuite('launcher-supervisor');
+    try {
+      const adapter = suite.stack.service('adapter');
+      process.kill(adapter.pid, 'SIGKILL');
+      const back = await suite.stack.waitUntilReady('adapter', { exceptPid: adapter.pid, timeoutMs: 60_000 });
+      expect(back.pid).not.toBe(adapter.pid);
+      expect(suite.stack.services.find((service) => service.name === 'adapter')).toBe(back);
+      expect((await fetch(`${suite.adapterUrl}/readyz`)).status).toBe(200);
+      expect(suite.stack.exits).toEqual([{ name: 'adapter', pid: adapter.pid, status: 'SIGKILL', at: expect.any(Date) }]);
+
+      const core = suite.stack.service('core');
+      const restarted = suite.stack.restart('core', { kill: true, downMs: 6000 });
+      // Long past the supervisor's first wait (1 s) and a start: still down, as asked.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect(await refused(`${suite.coreUrl}/healthz`), 'core stays down during downMs').toBe(true);
+      const newCore = await restarted;
+      expect(newCore.pid).not.toBe(core.pid);
+      expect(suite.stack.service('core')).toBe(newCore);
+      expect((await suite.admin.get('/users/current')).status).toBe(200);
+      expect(suite.stack.exits, 'a deliberate kill is not an unexpected exit').toHaveLength(1);
+    } finally {
+      await suite.stop();
+    }
   });
 });
