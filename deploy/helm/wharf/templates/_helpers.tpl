@@ -150,7 +150,7 @@ DATABASE_URL refers to with $(…), which Kubernetes expands in the container's 
 {{- end }}
 {{- end }}
 
-{{/* Environment of REDIS_URL (core). */}}
+{{/* Environment of REDIS_URL (core and jobservice). */}}
 {{- define "wharf.redisEnv" -}}
 {{- $redis := .Values.redis }}
 {{- if $redis.url }}

@@ -394,9 +394,9 @@ describe('executions, tasks and job status hooks', () => {
 
   it('keeps the reason a job gives with its status, and the execution says how many tasks failed and why', async () => {
     const { execution, tasks: [failing, fine] } = await newExecution(2);
-    await hook(failing!, 'Running', R1, { metadata: { status_message: 'retrying: cannot reach http://adapter: ECONNREFUSED' } as JobHook['metadata'] });
+    await hook(failing!, 'Running', R1, { metadata: { status_message: 'retrying: cannot reach http://adapter: ECONNREFUSED' } });
     expect((await tasks.get(failing!.id)).statusMessage).toBe('retrying: cannot reach http://adapter: ECONNREFUSED');
-    await hook(failing!, 'Error', R1, { metadata: { status_message: 'cannot reach http://adapter: ECONNREFUSED' } as JobHook['metadata'] });
+    await hook(failing!, 'Error', R1, { metadata: { status_message: 'cannot reach http://adapter: ECONNREFUSED' } });
     await hook(fine!, 'Success', R1);
     expect(await executions.get(execution.id)).toMatchObject({ status: 'Error', statusMessage: '1 of 2 tasks failed: cannot reach http://adapter: ECONNREFUSED' });
   });
