@@ -164,11 +164,26 @@ describe('the worker', () => {
 
   it('does not start a job whose lease a live worker pool holds: the message is dropped', async () => {
     await t.leases.acquire('j1', { poolId: 'pool-b', instance: 'x', revision: 100 }, 15_000);
-    const delivery = new FakeDelivery({ id: 'j1', revision: 100 }, true);
+    const delivery = new FakeDelivery({ id: 'j1', revision: 100 });
     await t.worker.handle(delivery);
     expect(t.type.runs).toBe(0);
     expect(delivery.acked).toBe(true);
     expect(t.jobs.records.get('j1')!.stats.status).toBe('Pending');
+    expect(t.jobs.scheduled.has('j1')).toBe(false);
+  });
+
+  it('defers a redelivered message of a job a live-looking pool holds until its lease is due, then drops it if still renewed', async () => {
+    await t.leases.acquire('j1', { poolId: 'pool-b', instance: 'x', revision: 100 }, 15_000);
+    const redelivered = new FakeDelivery({ id: 'j1', revision: 100 }, true);
+    await t.worker.handle(redelivered);
+    expect(redelivered.acked).toBe(true);
+    expect(t.jobs.scheduled.get('j1')).toBe(t.clock.now() + 15_250);
+    // The holder renews: the re-published message finds it alive and is dropped.
+    await t.leases.renew({ poolId: 'pool-b', instance: 'x' }, new Map([['j1', 100]]), 30_000);
+    t.advance(15_250);
+    t.jobs.scheduled.clear();
+    await t.worker.handle(new FakeDelivery({ id: 'j1', revision: 100 }));
+    expect(t.type.runs).toBe(0);
     expect(t.jobs.scheduled.has('j1')).toBe(false);
   });
 

@@ -57,7 +57,8 @@ interface Running {
  * Runs one delivered job (Harbor's `runner`): the job's lease, Running, the job's work, then
  * its final status (or a retry, or the dead-letter queue) — stored before the message is
  * acked. A job runs once at a time: a message for a job another live worker runs is dropped,
- * and one for a job whose worker died waits until that worker's lease ran out.
+ * and one for a job whose worker died (or may have: a redelivery) waits until that worker's
+ * lease is due.
  */
 export class Worker {
   readonly #deps: WorkerDeps;
@@ -165,14 +166,19 @@ export class Worker {
     if (taken.acquired) return true;
     const other = taken.holder;
     const here = other.poolId === holder.poolId && other.instance === holder.instance;
-    if (here || (await pools.isAlive(other.poolId))) {
+    const alive = !here && (await pools.isAlive(other.poolId));
+    // A fresh duplicate of a job a live worker runs is dropped. A redelivered message may be
+    // its worker's own, come back because that worker died before its pool looked dead: it
+    // waits until the lease is due, and is dropped then only if the lease is still renewed.
+    if (here || (alive && !delivery.redelivered)) {
       logger.info('job runs in another worker, duplicate message dropped', { jobId: id, revision: holder.revision, holder: other.poolId });
       delivery.ack();
       return false;
     }
     const delayMs = taken.ttlMs + LEASE_MARGIN_MS;
     await jobs.schedule(id, clock.now() + delayMs);
-    logger.warn('job lease held by a stopped worker pool, run deferred', { jobId: id, holder: other.poolId, delayMs });
+    if (alive) logger.info('job lease held by another worker, redelivered message deferred until it is due', { jobId: id, holder: other.poolId, delayMs });
+    else logger.warn('job lease held by a stopped worker pool, run deferred', { jobId: id, holder: other.poolId, delayMs });
     delivery.ack();
     return false;
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH, createNamespace, getJob, HookReceiver, launch, sleep, stopJob, waitFor, type JobserviceProcess, type Namespace } from './harness.js';
+import { AUTH, createNamespace, getJob, HookReceiver, launch, stopJob, waitFor, type JobserviceProcess, type Namespace } from './harness.js';
 
 let ns: Namespace;
 let js: JobserviceProcess;
@@ -55,10 +55,14 @@ describe('jobservice API on a real process', () => {
     const scheduled = await launch(js.url, { name: 'DEMO', parameters: {}, metadata: { kind: 'Scheduled', schedule_delay: 1 }, status_hook: receiver.url });
     expect(scheduled.status).toBe('Scheduled');
     expect(await stopJob(js.url, scheduled.id)).toBe(204);
-    await sleep(2500);
+    expect(await ns.scheduled()).not.toContain(scheduled.id);
+    // A job scheduled at the same delay after it has run: the stopped one's time has passed too.
+    const later = await launch(js.url, { name: 'DEMO', parameters: {}, metadata: { kind: 'Scheduled', schedule_delay: 1 } });
+    await waitFor('a later scheduled job done', async () => (await getJob(js.url, later.id)).status === 'Success', 10_000);
     const after = await getJob(js.url, scheduled.id);
     expect(after.status).toBe('Stopped');
     expect(after.executions ?? 0).toBe(0);
+    await waitFor('stopped hook', () => receiver.of(scheduled.id).length > 0);
     expect(receiver.of(scheduled.id).map((h) => h.status)).toEqual(['Stopped']);
 
     const log = await fetch(`${js.url}/api/v1/jobs/${running.id}/log`, { headers: AUTH });

@@ -40,13 +40,27 @@ export interface Namespace {
   cleanup(): Promise<void>;
 }
 
-export async function createNamespace(label: string): Promise<Namespace> {
-  const redis = await createTestRedisNamespace(`js-${label}`);
+const SHARED_AMQP_URL = process.env.TEST_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+
+/**
+ * A namespace on the machine's Redis and RabbitMQ, or on private servers of the test's own
+ * (`redisUrl`, `amqpUrl`: a test that restarts a server uses its own, never the shared one).
+ */
+export async function createNamespace(label: string, servers: { redisUrl?: string; amqpUrl?: string } = {}): Promise<Namespace> {
+  const shared = await createTestRedisNamespace(`js-${label}`);
+  const redis: TestRedisNamespace = servers.redisUrl ? { ...shared, url: servers.redisUrl } : shared;
+  const amqpUrl = servers.amqpUrl ?? SHARED_AMQP_URL;
   const queuePrefix = `test.${label}.${randomBytes(4).toString('hex')}.`;
   const dir = await mkdtemp(join(tmpdir(), `wharf-jobservice-${label}-`));
   const processes: JobserviceProcess[] = [];
   let client: Redis | undefined;
-  const redisClient = (): Redis => (client ??= new Redis(redis.url, { maxRetriesPerRequest: 3 }));
+  const redisClient = (): Redis => {
+    if (!client) {
+      client = new Redis(redis.url, { maxRetriesPerRequest: 3 });
+      client.on('error', () => undefined); // a private server the test restarts
+    }
+    return client;
+  };
   return {
     redis,
     queuePrefix,
@@ -56,7 +70,7 @@ export async function createNamespace(label: string): Promise<Namespace> {
     scheduled: () => redisClient().zrange(`${redis.prefix}scheduled`, '0', '-1'),
     queueDepth: async (name) => {
       const { connect } = await import('amqplib');
-      const model = await connect(process.env.TEST_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
+      const model = await connect(amqpUrl);
       try {
         const channel = await model.createChannel();
         return (await channel.checkQueue(`${queuePrefix}jobs.${name}`)).messageCount;
@@ -82,7 +96,7 @@ export async function createNamespace(label: string): Promise<Namespace> {
             JOBSERVICE_SECRET: SECRET,
             REDIS_URL: redis.url,
             JOBSERVICE_REDIS_PREFIX: redis.prefix,
-            AMQP_URL: process.env.TEST_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+            AMQP_URL: amqpUrl,
             JOBSERVICE_QUEUE_PREFIX: queuePrefix,
             JOBSERVICE_LOG_DIR: join(dir, 'logs'),
             JOBSERVICE_WORKER_POOL_ID: `pool-${index}-${randomBytes(3).toString('hex')}`,
@@ -111,19 +125,20 @@ export async function createNamespace(label: string): Promise<Namespace> {
     },
     async cleanup() {
       await Promise.all(processes.map((p) => p.stop().catch(() => undefined)));
-      await deleteQueues(queuePrefix).catch(() => undefined);
+      await deleteQueues(amqpUrl, queuePrefix).catch(() => undefined);
       client?.disconnect();
-      await redis.cleanup();
+      // Keys on the shared Redis (a private one goes with its server).
+      if (!servers.redisUrl) await redis.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function deleteQueues(prefix: string): Promise<void> {
+async function deleteQueues(amqpUrl: string, prefix: string): Promise<void> {
   const { connect } = await import('amqplib');
-  const model = await connect(process.env.TEST_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
+  const model = await connect(amqpUrl);
   const channel = await model.createChannel();
-  for (const name of ['DEMO', 'REPLICATION', 'GARBAGE_COLLECTION']) {
+  for (const name of ['DEMO', 'REPLICATION', 'GARBAGE_COLLECTION', 'SCHEDULER']) {
     await channel.deleteQueue(`${prefix}jobs.${name}`);
     await channel.deleteQueue(`${prefix}jobs.${name}.dlq`);
   }
