@@ -31,14 +31,28 @@ export interface Suite {
   stop(): Promise<void>;
 }
 
+export interface SuiteOptions {
+  adminPassword?: string;
+  env?: NodeJS.ProcessEnv;
+  registryRoute?: 'core' | 'registry';
+  /** Postgres, Redis and RabbitMQ of the test's own (see startPrivatePostgres & co.) instead of the machine's. */
+  infrastructure?: { databaseUrl: string; redisUrl: string; amqpUrl?: string };
+  /** Where the stack's supervisor reports a service that exited and came back (default: stdout). */
+  report?: (line: string) => void;
+}
+
 /**
  * The whole suite (proxy → core → registry-facade) started the way `npm start` starts it, on
  * free ports, with its own database, Redis key prefix and temp dir.
  */
-export async function startSuite(label: string, options: { adminPassword?: string; env?: NodeJS.ProcessEnv; registryRoute?: 'core' | 'registry' } = {}): Promise<Suite> {
+export async function startSuite(label: string, options: SuiteOptions = {}): Promise<Suite> {
   const temp: TempDir = await createTempDir(label);
-  const db = await createTestDatabase(`suite_${label}`);
-  const redis: TestRedisNamespace = await createTestRedisNamespace(label);
+  const given = options.infrastructure;
+  // Servers of the test's own (which it may restart) need no per-run database or key prefix clean-up.
+  const db = given ? { url: given.databaseUrl, drop: async () => undefined } : await createTestDatabase(`suite_${label}`);
+  const redis: TestRedisNamespace = given
+    ? { url: given.redisUrl, prefix: `wharf-${label}:`, cleanup: async () => undefined }
+    : await createTestRedisNamespace(label);
   const logDir = join(temp.path, 'logs');
   const dataDir = join(temp.path, 'data');
   await mkdir(dataDir, { recursive: true });
@@ -61,6 +75,8 @@ export async function startSuite(label: string, options: { adminPassword?: strin
       registryRoute: options.registryRoute,
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
+      amqpUrl: given?.amqpUrl,
+      report: options.report,
       adminPassword,
       logDir,
       env: { LOG_LEVEL: 'info', ...options.env },
