@@ -1,3 +1,4 @@
+import { startPrivateRedis, type PrivateServer, type RedisStopMode } from '@wharf/testing';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH, createNamespace, getJob, HookReceiver, launch, waitFor, type Namespace } from './harness.js';
@@ -59,4 +60,42 @@ describe('jobservice losing its Redis state', () => {
     expect(line).toMatch(/"level":"warn"/);
     await js.stop();
   }, 60_000);
+});
+
+describe('jobservice through a Redis restart that empties it', () => {
+  let redis: PrivateServer<RedisStopMode>;
+  let ns: Namespace;
+  const receiver = new HookReceiver();
+
+  beforeAll(async () => {
+    // A server of the test's own (no persistence, as the machine's): the shared one is never restarted.
+    redis = await startPrivateRedis({ label: 'jobservice' });
+    ns = await createNamespace('redis-restart', { redisUrl: redis.url });
+    await receiver.start();
+  });
+
+  afterAll(async () => {
+    await ns?.cleanup();
+    await redis?.stop();
+    await receiver.stop();
+  });
+
+  it('keeps running, reports the Success of the job that ran through it, and takes new jobs after', async () => {
+    const js = await ns.spawn();
+    const job = await launch(js.url, { name: 'DEMO', parameters: { sleep_ms: 3000 }, status_hook: receiver.url });
+    await waitFor('running', () => receiver.of(job.id).some((h) => h.status === 'Running'));
+    await redis.restart(1000, { mode: 'kill' });
+    await waitFor('success hook', () => receiver.of(job.id).some((h) => h.status === 'Success'), 30_000);
+    expect(js.current().child.exitCode).toBeNull();
+    expect((await getJob(js.url, job.id)).status).toBe('Success');
+    const after = await launch(js.url, { name: 'DEMO', parameters: {}, status_hook: receiver.url });
+    await waitFor('a new job done', () => receiver.of(after.id).some((h) => h.status === 'Success'), 20_000);
+    // The process logged the outage and its end, and nothing crashed.
+    const log = await js.processLog();
+    expect(log).toMatch(/redis connection error/);
+    expect(log).toMatch(/redis connection restored/);
+    expect(log).toMatch(/job stats lost while the job ran, re-created from the worker/);
+    expect(log).not.toMatch(/"level":"error"/);
+    await js.stop();
+  }, 90_000);
 });
