@@ -19,7 +19,7 @@ let keys: RedisKeys;
 let leases: RedisJobLeases;
 let pools: RedisWorkerPools;
 let jobs: RedisJobRepository;
-let now = 1_800_000_000_000;
+const now = 1_800_000_000_000;
 
 beforeAll(async () => {
   ns = await createTestRedisNamespace('js-leases');
