@@ -21,6 +21,7 @@ export class PeriodicEnqueuer {
   readonly #armed = new Map<string, Armed>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #refreshing: Promise<void> | undefined;
 
   constructor(deps: { jobs: JobRepository; publisher: JobPublisher; clock: Clock; logger: Logger; refreshMs?: number; onFired?: (id: string) => void }) {
     this.#deps = deps;
@@ -39,7 +40,13 @@ export class PeriodicEnqueuer {
     this.#armed.clear();
   }
 
-  async refresh(): Promise<void> {
+  /** Re-reads the periodic jobs; one read at a time (while Redis is away, calls wait in the client's offline queue). */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
     try {
       const ids = new Set(await this.#deps.jobs.periodicIds());
       for (const [id, armed] of this.#armed) {

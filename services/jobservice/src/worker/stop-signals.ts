@@ -11,6 +11,8 @@ export class StopSignals {
   readonly #deps: { subscriber: Redis; redis: Redis; keys: RedisKeys; logger: Logger; pollMs: number };
   readonly #running = new Map<string, AbortController>();
   #timer: NodeJS.Timeout | undefined;
+  /** One poll at a time: while Redis is away, its calls wait in the client's offline queue. */
+  #polling = false;
 
   constructor(deps: { subscriber: Redis; redis: Redis; keys: RedisKeys; logger: Logger; pollMs?: number }) {
     this.#deps = { ...deps, pollMs: deps.pollMs ?? 500 };
@@ -48,7 +50,8 @@ export class StopSignals {
   }
 
   async #poll(): Promise<void> {
-    if (this.#running.size === 0) return;
+    if (this.#running.size === 0 || this.#polling) return;
+    this.#polling = true;
     const ids = [...this.#running.keys()];
     try {
       const pipeline = this.#deps.redis.pipeline();
@@ -59,6 +62,8 @@ export class StopSignals {
       });
     } catch (error) {
       this.#deps.logger.warn('stop flag poll failed', { err: error });
+    } finally {
+      this.#polling = false;
     }
   }
 }
