@@ -16,8 +16,8 @@ export function redisKeys(prefix: string) {
     pools: `${prefix}pools`,
     pool: (id: string) => `${prefix}pool:${id}`,
     poolRunning: (id: string) => `${prefix}pool:${id}:running`,
-    /** Who runs a job now (worker pool, process, revision), with a TTL its worker renews. */
-    lease: (id: string) => `${prefix}lease:${id}`,
+    /** Who runs a revision of a job now (worker pool, process), with a TTL its worker renews. */
+    lease: (id: string, revision: number) => `${prefix}lease:${id}:${revision}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

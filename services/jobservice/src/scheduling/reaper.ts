@@ -92,7 +92,7 @@ export class Reaper {
       const record = records[i];
       // Gone, over, or already retried in a newer revision (then it is in the schedule).
       if (!record || isFinalJobStatus(record.stats.status) || (record.stats.revision ?? 0) !== running.get(id)) continue;
-      const lease = await leases.holder(id);
+      const lease = await leases.holder(id, running.get(id)!);
       let dueMs = clock.now();
       if (lease) {
         if (lease.holder.poolId !== poolId && (await pools.isAlive(lease.holder.poolId))) continue;

@@ -9,6 +9,12 @@ export interface LeaseHolder {
   revision: number;
 }
 
+/** A job at the revision a worker runs. */
+export interface RunningJob {
+  id: string;
+  revision: number;
+}
+
 export type LeaseAcquisition = { acquired: true } | { acquired: false; holder: LeaseHolder; ttlMs: number };
 
 /**
@@ -25,8 +31,9 @@ return {1}`;
 
 /**
  * Renews the leases of the jobs a process runs, and their running entries (the reaper may
- * have forgotten a pool that stalled); re-takes a lease Redis lost. KEYS: pool running, then one lease key per job. ARGV: holder prefix (pool|instance|),
- * ttl ms, then id and revision per job. Returns the ids whose lease another holder took.
+ * have forgotten a pool that stalled); re-takes a lease Redis lost. KEYS: pool running, then
+ * one lease key per job. ARGV: holder prefix (pool|instance|), ttl ms, then id and revision per
+ * job. Returns the (0-based) positions of the jobs whose lease another holder took.
  */
 const RENEW = `
 local lost = {}
@@ -34,22 +41,23 @@ for i = 2, #KEYS do
   local id, rev = ARGV[2 * i - 1], ARGV[2 * i]
   local mine = ARGV[1] .. rev
   local cur = redis.call('GET', KEYS[i])
-  if not cur then
-    redis.call('SET', KEYS[i], mine, 'PX', ARGV[2])
-    redis.call('HSET', KEYS[1], id, rev)
-  elseif cur == mine then
-    redis.call('PEXPIRE', KEYS[i], ARGV[2])
-    redis.call('HSET', KEYS[1], id, rev)
+  if cur and cur ~= mine then
+    lost[#lost + 1] = i - 2
   else
-    lost[#lost + 1] = id
+    if cur then redis.call('PEXPIRE', KEYS[i], ARGV[2]) else redis.call('SET', KEYS[i], mine, 'PX', ARGV[2]) end
+    local known = redis.call('HGET', KEYS[1], id)
+    if not known or tonumber(known) < tonumber(rev) then redis.call('HSET', KEYS[1], id, rev) end
   end
 end
 return lost`;
 
-/** Gives a lease back (only when still held by the caller). KEYS: lease, pool running. ARGV: value, id. */
+/**
+ * Gives a lease back (only when still held by the caller), and the pool's running entry
+ * unless it is already a newer revision's. KEYS: lease, pool running. ARGV: value, id, revision.
+ */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-redis.call('HDEL', KEYS[2], ARGV[2])
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[3] then redis.call('HDEL', KEYS[2], ARGV[2]) end
 return 1`;
 
 const SCRIPTS = { acquire: new RedisScript(ACQUIRE), renew: new RedisScript(RENEW), release: new RedisScript(RELEASE) };
@@ -64,9 +72,11 @@ export function decodeLeaseHolder(value: string): LeaseHolder | undefined {
 }
 
 /**
- * One lease per job (`<prefix>lease:<id>`): the worker that runs a job holds it, renewed
- * while the job runs and expiring when its process dies. A worker takes it before it starts
- * a job and the reaper reads it before it re-queues one, so a job runs once at a time.
+ * One lease per job and revision (`<prefix>lease:<id>:<revision>`): the worker that runs it
+ * holds it, renewed while the job runs and expiring when its process dies. A worker takes it
+ * before it starts a job and the reaper reads it before it re-queues one, so a job runs once
+ * at a time. (A retry is a new revision: its run does not wait for the failed run's worker to
+ * give the old lease back.)
  */
 export class RedisJobLeases {
   readonly #redis: Redis;
@@ -77,11 +87,11 @@ export class RedisJobLeases {
     this.#keys = deps.keys;
   }
 
-  /** Takes the lease of job `id` for `holder`, unless someone else holds it (`replace`: a holder it may take over). */
+  /** Takes the lease of job `id` at `holder.revision`, unless someone else holds it (`replace`: a holder it may take over). */
   async acquire(id: string, holder: LeaseHolder, ttlMs: number, replace?: LeaseHolder): Promise<LeaseAcquisition> {
     const [taken, current, ttl] = await SCRIPTS.acquire.run<[number, string?, number?]>(
       this.#redis,
-      [this.#keys.lease(id), this.#keys.poolRunning(holder.poolId)],
+      [this.#keys.lease(id, holder.revision), this.#keys.poolRunning(holder.poolId)],
       [encode(holder), ttlMs, id, holder.revision, replace ? encode(replace) : ''],
     );
     if (taken === 1) return { acquired: true };
@@ -89,22 +99,23 @@ export class RedisJobLeases {
     return { acquired: false, holder: other, ttlMs: Math.max(0, ttl ?? 0) };
   }
 
-  /** Renews `jobs` (id → revision) held by `holder` (pool and instance); returns the ids another holder took meanwhile. */
-  async renew(holder: Omit<LeaseHolder, 'revision'>, jobs: ReadonlyMap<string, number>, ttlMs: number): Promise<string[]> {
-    if (jobs.size === 0) return [];
-    const ids = [...jobs.keys()];
+  /** Renews the leases of `jobs` held by `holder` (pool and instance); returns those another holder took meanwhile. */
+  async renew(holder: Omit<LeaseHolder, 'revision'>, jobs: readonly RunningJob[], ttlMs: number): Promise<RunningJob[]> {
+    if (jobs.length === 0) return [];
     const args: (string | number)[] = [`${holder.poolId}|${holder.instance}|`, ttlMs];
-    for (const id of ids) args.push(id, jobs.get(id)!);
-    return SCRIPTS.renew.run<string[]>(this.#redis, [this.#keys.poolRunning(holder.poolId), ...ids.map((id) => this.#keys.lease(id))], args);
+    for (const job of jobs) args.push(job.id, job.revision);
+    const lost = await SCRIPTS.renew.run<number[]>(this.#redis, [this.#keys.poolRunning(holder.poolId), ...jobs.map((job) => this.#keys.lease(job.id, job.revision))], args);
+    return lost.map((i) => jobs[i]!);
   }
 
   async release(id: string, holder: LeaseHolder): Promise<void> {
-    await SCRIPTS.release.run(this.#redis, [this.#keys.lease(id), this.#keys.poolRunning(holder.poolId)], [encode(holder), id]);
+    await SCRIPTS.release.run(this.#redis, [this.#keys.lease(id, holder.revision), this.#keys.poolRunning(holder.poolId)], [encode(holder), id, holder.revision]);
   }
 
-  /** The lease's holder and how long it still runs, or undefined when nobody holds it. */
-  async holder(id: string): Promise<{ holder: LeaseHolder; ttlMs: number } | undefined> {
-    const [[, value], [, ttl]] = ((await this.#redis.pipeline().get(this.#keys.lease(id)).pttl(this.#keys.lease(id)).exec()) ?? []) as [[unknown, string | null], [unknown, number]];
+  /** The holder of the lease of job `id` at `revision` and how long it still runs, or undefined when nobody holds it. */
+  async holder(id: string, revision: number): Promise<{ holder: LeaseHolder; ttlMs: number } | undefined> {
+    const key = this.#keys.lease(id, revision);
+    const [[, value], [, ttl]] = ((await this.#redis.pipeline().get(key).pttl(key).exec()) ?? []) as [[unknown, string | null], [unknown, number]];
     const holder = value ? decodeLeaseHolder(value) : undefined;
     return holder ? { holder, ttlMs: Math.max(0, ttl) } : undefined;
   }

@@ -8,40 +8,41 @@ import { PermanentJobError, type JobContext, type JobType } from '../jobs/job.js
 import { InMemoryJobRepository } from '../jobs/testing/in-memory-job.repository.js';
 import type { JobLog } from '../logs/job-logs.js';
 import type { Delivery } from '../queue/amqp-job-queue.js';
-import type { LeaseAcquisition, LeaseHolder } from './job-lease.repository.js';
+import type { LeaseAcquisition, LeaseHolder, RunningJob } from './job-lease.repository.js';
 import { JobStoppedError } from './stop-signals.js';
 import { Worker, type JobLeases } from './worker.js';
 
 const quiet = () => createLogger({ service: 'test', level: 'debug', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
 
-/** Leases in memory, on the test's clock. */
+/** Leases in memory (one per job and revision), on the test's clock. */
 class FakeLeases implements JobLeases {
   readonly held = new Map<string, { holder: LeaseHolder; until: number }>();
   readonly now: () => number;
   constructor(now: () => number) {
     this.now = now;
   }
-  #live(id: string) {
-    const lease = this.held.get(id);
+  #live(key: string) {
+    const lease = this.held.get(key);
     return lease && lease.until > this.now() ? lease : undefined;
   }
   async acquire(id: string, holder: LeaseHolder, ttlMs: number, replace?: LeaseHolder): Promise<LeaseAcquisition> {
-    const current = this.#live(id);
+    const current = this.#live(`${id}@${holder.revision}`);
     if (current && !(replace && JSON.stringify(replace) === JSON.stringify(current.holder))) return { acquired: false, holder: current.holder, ttlMs: current.until - this.now() };
-    this.held.set(id, { holder, until: this.now() + ttlMs });
+    this.held.set(`${id}@${holder.revision}`, { holder, until: this.now() + ttlMs });
     return { acquired: true };
   }
-  async renew(holder: Omit<LeaseHolder, 'revision'>, jobs: ReadonlyMap<string, number>, ttlMs: number): Promise<string[]> {
-    const lost: string[] = [];
-    for (const [id, revision] of jobs) {
-      const current = this.#live(id);
-      if (current && (current.holder.poolId !== holder.poolId || current.holder.instance !== holder.instance)) lost.push(id);
-      else this.held.set(id, { holder: { ...holder, revision }, until: this.now() + ttlMs });
+  async renew(holder: Omit<LeaseHolder, 'revision'>, jobs: readonly RunningJob[], ttlMs: number): Promise<RunningJob[]> {
+    const lost: RunningJob[] = [];
+    for (const job of jobs) {
+      const current = this.#live(`${job.id}@${job.revision}`);
+      if (current && (current.holder.poolId !== holder.poolId || current.holder.instance !== holder.instance)) lost.push(job);
+      else this.held.set(`${job.id}@${job.revision}`, { holder: { ...holder, revision: job.revision }, until: this.now() + ttlMs });
     }
     return lost;
   }
   async release(id: string, holder: LeaseHolder): Promise<void> {
-    if (JSON.stringify(this.held.get(id)?.holder) === JSON.stringify(holder)) this.held.delete(id);
+    const key = `${id}@${holder.revision}`;
+    if (JSON.stringify(this.held.get(key)?.holder) === JSON.stringify(holder)) this.held.delete(key);
   }
 }
 
@@ -153,11 +154,11 @@ describe('the worker', () => {
     const delivery = new FakeDelivery({ id: 'j1', revision: 100 });
     const run = t.worker.handle(delivery);
     await t.started(1);
-    expect(t.leases.held.get('j1')?.holder).toEqual({ poolId: 'pool-a', instance: 'i1', revision: 100 });
+    expect(t.leases.held.get('j1@100')?.holder).toEqual({ poolId: 'pool-a', instance: 'i1', revision: 100 });
     t.type.settle[0]!();
     await run;
     expect(t.jobs.records.get('j1')!.stats).toMatchObject({ status: 'Success', executions: 1 });
-    expect(t.leases.held.has('j1')).toBe(false);
+    expect(t.leases.held.has('j1@100')).toBe(false);
     expect(delivery.acked).toBe(true);
     expect(t.notes.map((n) => n.message)).toEqual(['job run started', 'job run succeeded']);
   });
@@ -179,7 +180,7 @@ describe('the worker', () => {
     expect(redelivered.acked).toBe(true);
     expect(t.jobs.scheduled.get('j1')).toBe(t.clock.now() + 15_250);
     // The holder renews: the re-published message finds it alive and is dropped.
-    await t.leases.renew({ poolId: 'pool-b', instance: 'x' }, new Map([['j1', 100]]), 30_000);
+    await t.leases.renew({ poolId: 'pool-b', instance: 'x' }, [{ id: 'j1', revision: 100 }], 30_000);
     t.advance(15_250);
     t.jobs.scheduled.clear();
     await t.worker.handle(new FakeDelivery({ id: 'j1', revision: 100 }));
@@ -208,7 +209,7 @@ describe('the worker', () => {
     await t.leases.acquire('j1', { poolId: 'pool-a', instance: 'before-restart', revision: 100 }, 15_000);
     const run = t.worker.handle(new FakeDelivery({ id: 'j1', revision: 100 }, true));
     await t.started(1);
-    expect(t.leases.held.get('j1')?.holder.instance).toBe('i1');
+    expect(t.leases.held.get('j1@100')?.holder.instance).toBe('i1');
     t.type.settle[0]!();
     await run;
   });
@@ -232,13 +233,13 @@ describe('the worker', () => {
     const delivery = new FakeDelivery({ id: 'j1', revision: 100 });
     const run = t.worker.handle(delivery);
     await t.started(1);
-    t.leases.held.set('j1', { holder: { poolId: 'pool-b', instance: 'x', revision: 100 }, until: t.clock.now() + 15_000 });
+    t.leases.held.set('j1@100', { holder: { poolId: 'pool-b', instance: 'x', revision: 100 }, until: t.clock.now() + 15_000 });
     await t.worker.renewLeases();
     await run;
     expect(t.jobs.records.get('j1')!.stats.status).toBe('Running');
     expect(t.notes.at(-1)!.message).toBe('job run abandoned, another worker runs the job');
     expect(delivery.acked).toBe(true);
-    expect(t.leases.held.get('j1')?.holder.poolId).toBe('pool-b');
+    expect(t.leases.held.get('j1@100')?.holder.poolId).toBe('pool-b');
   });
 
   it('reports why a run failed: status_message on the retry, on Error, cleared on Success', async () => {
@@ -309,6 +310,25 @@ describe('the worker', () => {
     expect(record.stats).toMatchObject({ status: 'Success', revision: 100, name: 'T', parameters: { a: 1 }, web_hook_url: 'http://core/hook', executions: 1 });
     expect(t.jobs.events.at(-1)).toMatchObject({ id: 'j1', status: 'Success', revision: 100 });
     expect(t.changed.at(-1)).toBe('j1');
+  });
+
+  it('runs a retry published before the failed run gave its lease back', async () => {
+    const retry = t.jobs.retry.bind(t.jobs);
+    let second: Promise<void> | undefined;
+    // The scheduler publishes the new revision at once, while the first run is still tidying up.
+    t.jobs.retry = async (...args) => {
+      const revision = await retry(...args);
+      if (typeof revision === 'number') second = t.worker.handle(new FakeDelivery({ id: 'j1', revision }));
+      return revision;
+    };
+    const first = t.worker.handle(new FakeDelivery({ id: 'j1', revision: 100 }));
+    await t.started(1);
+    t.type.settle[0]!(new Error('flaky'));
+    await t.started(2);
+    await first;
+    t.type.settle[1]!();
+    await second;
+    expect(t.jobs.records.get('j1')!.stats).toMatchObject({ status: 'Success', revision: 101, executions: 2 });
   });
 
   it('re-creates a lost job for its retry too', async () => {

@@ -8,13 +8,13 @@ import type { JobTypes } from '../jobs/registry.js';
 import type { JobLog } from '../logs/job-logs.js';
 import type { Delivery } from '../queue/amqp-job-queue.js';
 import { planFailure, type RetryPolicy } from './failure-policy.js';
-import type { LeaseAcquisition, LeaseHolder } from './job-lease.repository.js';
+import type { LeaseAcquisition, LeaseHolder, RunningJob } from './job-lease.repository.js';
 import { JobStoppedError } from './stop-signals.js';
 
 /** The leases the worker takes (RedisJobLeases in production). */
 export interface JobLeases {
   acquire(id: string, holder: LeaseHolder, ttlMs: number, replace?: LeaseHolder): Promise<LeaseAcquisition>;
-  renew(holder: Omit<LeaseHolder, 'revision'>, jobs: ReadonlyMap<string, number>, ttlMs: number): Promise<string[]>;
+  renew(holder: Omit<LeaseHolder, 'revision'>, jobs: readonly RunningJob[], ttlMs: number): Promise<RunningJob[]>;
   release(id: string, holder: LeaseHolder): Promise<void>;
 }
 
@@ -48,10 +48,12 @@ export class LeaseLostError extends Error {
 /** Margin past a dead holder's lease before the job is published again. */
 const LEASE_MARGIN_MS = 250;
 
-interface Running {
-  revision: number;
+interface Running extends RunningJob {
   controller: AbortController;
 }
+
+/** A run's key among those of this process: a retry (a new revision) may start while the failed run still tidies up. */
+const runKey = (id: string, revision: number): string => `${id}@${revision}`;
 
 /**
  * Runs one delivered job (Harbor's `runner`): the job's lease, Running, the job's work, then
@@ -92,12 +94,12 @@ export class Worker {
    */
   async renewLeases(): Promise<void> {
     if (this.#running.size === 0) return;
-    const jobs = new Map([...this.#running].map(([id, running]) => [id, running.revision]));
-    const lost = await this.#deps.leases.renew({ poolId: this.#deps.poolId, instance: this.#deps.instance }, jobs, this.#deps.leaseTtlMs);
-    for (const id of lost) {
-      const running = this.#running.get(id);
+    const runs = [...this.#running.values()];
+    const lost = await this.#deps.leases.renew({ poolId: this.#deps.poolId, instance: this.#deps.instance }, runs.map(({ id, revision }) => ({ id, revision })), this.#deps.leaseTtlMs);
+    for (const { id, revision } of lost) {
+      const running = this.#running.get(runKey(id, revision));
       if (!running || running.controller.signal.aborted) continue;
-      this.#deps.logger.warn('job lease taken by another worker, run abandoned', { jobId: id });
+      this.#deps.logger.warn('job lease taken by another worker, run abandoned', { jobId: id, revision });
       running.controller.abort(new LeaseLostError(id));
     }
   }
@@ -110,7 +112,7 @@ export class Worker {
       await delivery.deadLetter('not a job message');
       return;
     }
-    if (this.#running.has(message.id)) {
+    if (this.#running.has(runKey(message.id, message.revision))) {
       logger.info('duplicate message of a job running here dropped', { jobId: message.id, revision: message.revision });
       delivery.ack();
       return;
@@ -145,11 +147,12 @@ export class Worker {
     const holder: LeaseHolder = { poolId: this.#deps.poolId, instance: this.#deps.instance, revision };
     if (!(await this.#takeLease(message.id, holder, delivery))) return;
     const controller = this.#deps.stops.register(message.id);
-    this.#running.set(message.id, { revision, controller });
+    const key = runKey(message.id, revision);
+    this.#running.set(key, { id: message.id, revision, controller });
     try {
       await this.#run(record, revision, type, params.data, controller, delivery);
     } finally {
-      this.#running.delete(message.id);
+      this.#running.delete(key);
       this.#deps.stops.unregister(message.id, controller);
       await this.#deps.leases.release(message.id, holder).catch((error: unknown) => logger.warn('job lease release failed', { jobId: message.id, err: error }));
     }

@@ -59,7 +59,7 @@ describe('job leases in Redis', () => {
     expect(refused.holder).toEqual(holder('a'));
     expect(refused.ttlMs).toBeGreaterThan(9000);
     expect(refused.ttlMs).toBeLessThanOrEqual(10_000);
-    expect(await leases.holder('j1')).toMatchObject({ holder: holder('a') });
+    expect(await leases.holder('j1', 7)).toMatchObject({ holder: holder('a') });
     // Taking it records the job among the pool's running jobs, for the reaper.
     expect(await pools.runningJobs('a')).toEqual(new Map([['j1', 7]]));
   });
@@ -68,29 +68,40 @@ describe('job leases in Redis', () => {
     await leases.acquire('j1', holder('a', 'old'), 10_000);
     expect((await leases.acquire('j1', holder('a', 'new'), 10_000, holder('b'))).acquired).toBe(false);
     expect(await leases.acquire('j1', holder('a', 'new'), 10_000, holder('a', 'old'))).toEqual({ acquired: true });
-    expect((await leases.holder('j1'))?.holder.instance).toBe('new');
+    expect((await leases.holder('j1', 7))?.holder.instance).toBe('new');
   });
 
   it('is renewed by its holder, re-taken when Redis lost it, and reported lost when another holder took it', async () => {
     await leases.acquire('j1', holder('a'), 1000);
     await leases.acquire('j2', holder('a'), 1000);
     await leases.acquire('j3', holder('a'), 1000);
-    await redis.del(keys.lease('j2'), keys.poolRunning('a'));
-    await redis.set(keys.lease('j3'), 'b|x|7', 'PX', 5000);
-    const lost = await leases.renew({ poolId: 'a', instance: 'i1' }, new Map([['j1', 7], ['j2', 7], ['j3', 7]]), 30_000);
-    expect(lost).toEqual(['j3']);
-    expect((await leases.holder('j1'))!.ttlMs).toBeGreaterThan(29_000);
-    expect(await leases.holder('j2')).toMatchObject({ holder: holder('a') });
+    await redis.del(keys.lease('j2', 7), keys.poolRunning('a'));
+    await redis.set(keys.lease('j3', 7), 'b|x|7', 'PX', 5000);
+    const lost = await leases.renew({ poolId: 'a', instance: 'i1' }, ['j1', 'j2', 'j3'].map((id) => ({ id, revision: 7 })), 30_000);
+    expect(lost).toEqual([{ id: 'j3', revision: 7 }]);
+    expect((await leases.holder('j1', 7))!.ttlMs).toBeGreaterThan(29_000);
+    expect(await leases.holder('j2', 7)).toMatchObject({ holder: holder('a') });
     expect(await pools.runningJobs('a')).toEqual(new Map([['j1', 7], ['j2', 7]]));
   });
 
   it('is released only by its holder', async () => {
     await leases.acquire('j1', holder('a'), 10_000);
     await leases.release('j1', holder('b'));
-    expect(await leases.holder('j1')).toBeDefined();
+    expect(await leases.holder('j1', 7)).toBeDefined();
     await leases.release('j1', holder('a'));
-    expect(await leases.holder('j1')).toBeUndefined();
+    expect(await leases.holder('j1', 7)).toBeUndefined();
     expect(await pools.runningJobs('a')).toEqual(new Map());
+  });
+
+  it('is one per revision: a retry runs while the failed run still holds the old one, whose release leaves the new entry', async () => {
+    await leases.acquire('j1', holder('a', 'i1', 7), 10_000);
+    expect(await leases.acquire('j1', holder('b', 'i1', 8), 10_000)).toEqual({ acquired: true });
+    await leases.acquire('j1', holder('a', 'i1', 9), 10_000);
+    await leases.release('j1', holder('a', 'i1', 7));
+    expect(await pools.runningJobs('a')).toEqual(new Map([['j1', 9]]));
+    // Renewing the old run's lease does not move the running entry back.
+    await leases.renew({ poolId: 'a', instance: 'i1' }, [{ id: 'j1', revision: 7 }], 10_000);
+    expect(await pools.runningJobs('a')).toEqual(new Map([['j1', 9]]));
   });
 });
 
@@ -108,9 +119,9 @@ describe('the reaper with leases', () => {
       await createJob(id, id === 'done' ? 'Success' : 'Running', id === 'retried' ? 8 : 7);
       await leases.acquire(id, holder('dead'), 60_000);
     }
-    await redis.del(keys.lease('free'));
+    await redis.del(keys.lease('free', 7));
     // Another live worker took this one over (its lease ran out, then a redelivery ran it).
-    await redis.set(keys.lease('taken-over'), 'live|x|7', 'PX', 60_000);
+    await redis.set(keys.lease('taken-over', 7), 'live|x|7', 'PX', 60_000);
     await pools.remove('dead');
 
     await reaper().run();
