@@ -11,9 +11,11 @@ const FAULTS: readonly Fault[] = [
   { kind: 'kill', service: 'jobservice' },
   { kind: 'kill', service: 'adapter' },
   { kind: 'kill', service: 'proxy' },
-  { kind: 'restart', server: 'postgres' },
-  { kind: 'restart', server: 'redis' },
-  { kind: 'restart', server: 'rabbitmq' },
+  // As pg_ctlcluster restart does (sessions told to end), then as a crash would (no goodbye).
+  { kind: 'restart', server: 'postgres', modes: ['fast', 'immediate'] },
+  // Redis keeps nothing on disk, like the machine's: it comes back empty.
+  { kind: 'restart', server: 'redis', modes: ['shutdown'] },
+  { kind: 'restart', server: 'rabbitmq', modes: ['stop'] },
 ];
 
 const TIMING: RoundTiming = {

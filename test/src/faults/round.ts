@@ -1,5 +1,5 @@
 import type { ServiceExit } from '@wharf/launcher';
-import type { HarborClient } from '@wharf/testing';
+import type { HarborClient, PostgresStopMode, RabbitStopMode, RedisStopMode } from '@wharf/testing';
 import { createPolicy, finished, getExecution, startExecution, taskLogs, tasksOf, wharfDigest, type ExecutionView } from '../replication.js';
 import type { FaultBed, ReplicationSource } from './bed.js';
 import { probeUntilPushed, pullMismatch, startPushLoad, type PushAttempt } from './push-load.js';
@@ -8,10 +8,25 @@ export const SERVICE_NAMES = ['registry-facade', 'core', 'jobservice', 'adapter'
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export type ServerName = 'postgres' | 'redis' | 'rabbitmq';
 
-export type Fault = { kind: 'kill'; service: ServiceName } | { kind: 'restart'; server: ServerName };
+/** A kill -9 of one service, or restarts of one server one after the other (each in the way `modes` names). */
+export type Fault =
+  | { kind: 'kill'; service: ServiceName }
+  | { kind: 'restart'; server: 'postgres'; modes: PostgresStopMode[] }
+  | { kind: 'restart'; server: 'redis'; modes: RedisStopMode[] }
+  | { kind: 'restart'; server: 'rabbitmq'; modes: RabbitStopMode[] };
 
 export function faultName(fault: Fault): string {
-  return fault.kind === 'kill' ? `kill -9 ${fault.service}` : `restart ${fault.server}`;
+  return fault.kind === 'kill' ? `kill -9 ${fault.service}` : `restart ${fault.server} (${fault.modes.join(', then ')})`;
+}
+
+/** One outage of a round: the dependency down and back, then the first push that succeeded. */
+export interface Outage {
+  mode: string;
+  downAt: number;
+  upAt: number;
+  /** Milliseconds from `upAt` to the end of the first successful probe push; undefined when none succeeded. */
+  recoveryMs: number | undefined;
+  probeErrors: string[];
 }
 
 /** How the round is paced (ms). */
@@ -32,10 +47,11 @@ export interface RoundTiming {
 
 export interface RoundReport {
   fault: string;
-  /** When the fault began (the kill, or the stop of the server) and when the dependency was back (epoch ms). */
+  /** When the fault began (the kill, or the first stop of the server) and when the dependency was last back (epoch ms). */
   downAt: number;
   upAt: number;
-  /** Milliseconds from `upAt` to the end of the first successful probe push; undefined when none succeeded. */
+  outages: Outage[];
+  /** The longest time from a return of the dependency to the first successful push after it; undefined when one never came. */
   recoveryMs: number | undefined;
   probeErrors: string[];
   pushes: { total: number; succeeded: number; failed: number; beforeFault: number; duringOutage: number; errors: string[] };
@@ -72,15 +88,33 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The lines of a service log that say why it stopped (errors and fatal lines near the end), plus its last lines. */
+/**
+ * The lines of a service log that say why it ended: what the process wrote outside its JSON
+ * log (Node's report of an uncaught error, with its stack), and logged errors that say it is
+ * exiting, since the round began.
+ */
 function logExcerpt(log: string, sinceMs: number): string {
   const lines = log.split('\n').filter(Boolean);
-  const recent = lines.filter((line) => {
-    const time = /"timestamp":"([^"]+)"/.exec(line)?.[1];
-    return !time || Date.parse(time) >= sinceMs - 1000;
-  });
-  const telling = recent.filter((line) => /error|uncaught|unhandled|fatal|exit/i.test(line)).slice(-12);
-  return [...telling, '…', ...lines.slice(-6)].map((line) => (line.length > 600 ? `${line.slice(0, 600)}…` : line)).join('\n');
+  const raw = lines.filter((line) => !line.startsWith('{')).slice(-20);
+  const fatal = lines
+    .filter((line) => line.startsWith('{') && /uncaught|unhandled|fatal|exiting|shutting down/i.test(line))
+    .filter((line) => {
+      const time = /"timestamp":"([^"]+)"/.exec(line)?.[1];
+      return time !== undefined && Date.parse(time) >= sinceMs - 1000;
+    })
+    .slice(-5);
+  const excerpt = [...fatal, ...raw].map((line) => (line.length > 500 ? `${line.slice(0, 500)}…` : line));
+  return excerpt.length > 0 ? excerpt.join('\n') : '(nothing in its log says why)';
+}
+
+/** An error message without what differs from one push to the next (digests, ids, times, ports), to count kinds of errors. */
+function errorKind(error: string): string {
+  return error
+    .replace(/sha256:[0-9a-f]{64}/g, 'sha256:…')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/time="[^"]*"/g, '')
+    .replace(/\/v2\/[^ "]*/g, '/v2/…')
+    .slice(0, 200);
 }
 
 /** Harbor's artifacts of one repository: digest → tags. */
@@ -145,8 +179,8 @@ async function startReplication(bed: FaultBed, round: number, source: Replicatio
   return { executionId, destination };
 }
 
-/** Injects the fault; resolves when the dependency is back (the killed service ready again, the server answering). */
-async function inject(bed: FaultBed, fault: Fault, timing: RoundTiming): Promise<{ downAt: number; upAt: number; killedPid?: number }> {
+/** Injects the fault (restart number `step`); resolves when the dependency is back (the killed service ready again, the server answering). */
+async function inject(bed: FaultBed, fault: Fault, step: number, timing: RoundTiming): Promise<{ downAt: number; upAt: number; killedPid?: number }> {
   if (fault.kind === 'kill') {
     const stack = bed.suite.stack;
     const victim = stack.service(fault.service);
@@ -158,8 +192,9 @@ async function inject(bed: FaultBed, fault: Fault, timing: RoundTiming): Promise
     await stack.waitUntilReady(fault.service, { exceptPid: killedPid, timeoutMs: 120_000 });
     return { downAt, upAt: Date.now(), killedPid };
   }
-  const server = fault.server === 'postgres' ? bed.postgres : fault.server === 'redis' ? bed.redis : bed.rabbit;
-  return server.restart(timing.serverDown);
+  if (fault.server === 'postgres') return bed.postgres.restart(timing.serverDown, { mode: fault.modes[step] });
+  if (fault.server === 'redis') return bed.redis.restart(timing.serverDown, { mode: fault.modes[step] });
+  return bed.rabbit.restart(timing.serverDown, { mode: fault.modes[step] });
 }
 
 /**
@@ -187,20 +222,34 @@ export async function runFaultRound(bed: FaultBed, fault: Fault, round: number, 
     loadStopped = true;
     await load.stop();
   };
-  let downAt = 0;
-  let upAt = 0;
   let killedPid: number | undefined;
   let atFault: ExecutionView | undefined;
-  let probe: PushAttempt[];
+  const outages: Outage[] = [];
+  const probe: PushAttempt[] = [];
   try {
     await sleep(timing.loadBeforeFault);
     atFault = await getExecution(suite.admin, replication.executionId).catch(() => undefined);
-    ({ downAt, upAt, killedPid } = await inject(bed, fault, timing));
-    probe = await probeUntilPushed(bed.target, `${project}/probe`, { timeoutMs: 60_000, attemptTimeoutMs: 5000 });
+    const steps = fault.kind === 'kill' ? ['kill -9'] : fault.modes;
+    for (const [step, mode] of steps.entries()) {
+      const injected = await inject(bed, fault, step, timing);
+      killedPid ??= injected.killedPid;
+      const attempts = await probeUntilPushed(bed.target, `${project}/probe`, { timeoutMs: 60_000, attemptTimeoutMs: 5000 });
+      probe.push(...attempts);
+      const first = attempts.find((push) => push.ok);
+      outages.push({
+        mode,
+        downAt: injected.downAt,
+        upAt: injected.upAt,
+        recoveryMs: first ? first.endedAt - injected.upAt : undefined,
+        probeErrors: attempts.filter((push) => !push.ok).map((push) => `${mode}: ${push.endedAt - injected.upAt} ms after the return: ${push.error}`),
+      });
+    }
     await sleep(timing.loadAfterRecovery);
   } finally {
     await stopLoad();
   }
+  const downAt = outages[0]?.downAt ?? 0;
+  const upAt = outages.at(-1)?.upAt ?? 0;
 
   let final: ExecutionView | undefined;
   let replicationError: string | undefined;
@@ -242,21 +291,21 @@ export async function runFaultRound(bed: FaultBed, fault: Fault, round: number, 
     (name) => `${name}: pid ${pidsBefore.get(name)} → ${stack.service(name).pid}`,
   );
 
-  const firstProbe = probe.find((push) => push.ok);
   const failures = pushes.filter((push) => !push.ok);
   return {
     fault: faultName(fault),
     downAt,
     upAt,
-    recoveryMs: firstProbe ? firstProbe.endedAt - upAt : undefined,
-    probeErrors: probe.filter((push) => !push.ok).map((push) => `${push.endedAt - upAt} ms: ${push.error}`),
+    outages,
+    recoveryMs: outages.some((outage) => outage.recoveryMs === undefined) ? undefined : Math.max(...outages.map((outage) => outage.recoveryMs!)),
+    probeErrors: outages.flatMap((outage) => outage.probeErrors),
     pushes: {
       total: pushes.length,
       succeeded: succeeded.length,
       failed: failures.length,
       beforeFault: load.attempts.filter((push) => push.ok && push.endedAt < downAt).length,
-      duringOutage: load.attempts.filter((push) => push.ok && push.startedAt >= downAt && push.endedAt <= upAt).length,
-      errors: [...new Set(failures.map((push) => push.error ?? ''))].slice(0, 8),
+      duringOutage: load.attempts.filter((push) => push.ok && outages.some((outage) => push.startedAt >= outage.downAt && push.endedAt <= outage.upAt)).length,
+      errors: [...new Set(failures.map((push) => errorKind(push.error ?? '')))].slice(0, 8),
     },
     unexpectedExits,
     replacedServices,
@@ -282,7 +331,10 @@ export function summarize(report: RoundReport): string {
     ? `${report.replication.final.status} (${report.replication.final.succeed}/${report.replication.final.total} tasks, ${report.replication.final.failed} failed)`
     : `unknown (${report.replication.error ?? 'no answer'})`;
   return [
-    `[faults] ${report.fault}: outage ${report.upAt - report.downAt} ms; first push ${report.recoveryMs === undefined ? 'never' : `${report.recoveryMs} ms`} after the return`,
+    `[faults] ${report.fault}:`,
+    ...report.outages.map(
+      (outage) => `  ${outage.mode}: down ${outage.upAt - outage.downAt} ms; first push ${outage.recoveryMs === undefined ? 'never' : `${outage.recoveryMs} ms`} after the return`,
+    ),
     `  pushes ${report.pushes.succeeded}/${report.pushes.total} succeeded (${report.pushes.beforeFault} before the fault, ${report.pushes.duringOutage} during it)`,
     `  replication at fault ${report.replication.atFault?.status ?? '?'} → ${replication}${report.replication.endedAfterMs === undefined ? '' : `, ended ${report.replication.endedAfterMs} ms after the return`}`,
     ...(report.pushes.errors.length > 0 ? [`  push errors: ${report.pushes.errors.join(' | ')}`] : []),
