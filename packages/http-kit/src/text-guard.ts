@@ -23,8 +23,14 @@ export interface TextGuardOptions {
 export const MAX_JSON_DEPTH = 32;
 
 const NUL = 'a NUL character';
-/** Only these need a closer look; anything else Node's parser let into a URL is printable ASCII. */
-const NEEDS_SCAN = /[%\u0000-\u001f\u007f-\uffff]/;
+/** Only a `%`, a control or a non-ASCII character needs a closer look; Node's parser lets little else into a URL. */
+function needsScan(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (char === 0x25 || char < 0x20 || char > 0x7e) return true;
+  }
+  return false;
+}
 const HEX2 = /^[0-9A-Fa-f]{2}$/;
 
 /** What is wrong with an already-decoded string, or undefined: a NUL or a lone surrogate. */
@@ -36,7 +42,7 @@ export function invalidTextReason(text: string): string | undefined {
 
 /** What is wrong with one raw (percent-encoded) component of a URL, or undefined. */
 export function invalidUrlComponentReason(component: string): string | undefined {
-  if (!NEEDS_SCAN.test(component)) return undefined;
+  if (!needsScan(component)) return undefined;
   const bytes = new Uint8Array(component.length);
   let length = 0;
   for (let i = 0; i < component.length; i += 1) {
@@ -62,7 +68,7 @@ const shown = (text: string): string => (text.length > 64 ? `${text.slice(0, 64)
 
 /** The first problem in a request target (`/path?query`), or undefined when every part decodes to valid text. */
 export function urlTextProblem(url: string): TextProblem | undefined {
-  if (!NEEDS_SCAN.test(url)) return undefined;
+  if (!needsScan(url)) return undefined;
   const mark = url.indexOf('?');
   const path = mark < 0 ? url : url.slice(0, mark);
   for (const segment of path.split('/')) {

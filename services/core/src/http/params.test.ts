@@ -27,7 +27,7 @@ describe('projectRefOf', () => {
   it('reads digits as an id, as Harbor does up to int64, and anything else as a name', () => {
     expect(projectRefOf(req({ project_name_or_id: '7' }))).toEqual({ id: 7 });
     expect(projectRefOf(req({ project_name_or_id: '2147483648' }))).toEqual({ id: 2147483648 });
-    expect(projectRefOf(req({ project_name_or_id: '9223372036854775807' }))).toEqual({ id: 9223372036854775807 });
+    expect(projectRefOf(req({ project_name_or_id: '9223372036854775807' }))).toEqual({ id: Number('9223372036854775807') });
     expect(projectRefOf(req({ project_name_or_id: '9223372036854775808' }))).toEqual({ name: '9223372036854775808' });
     expect(projectRefOf(req({ project_name_or_id: '99999999999999999999' }))).toEqual({ name: '99999999999999999999' });
     expect(projectRefOf(req({ project_name_or_id: 'library' }))).toEqual({ name: 'library' });
