@@ -46,6 +46,8 @@ describe('hostile input to every route', () => {
   const operations: Operation[] = [];
   const unserved: string[] = [];
   let pids: number[] = [];
+  /** Services whose process ended during the run (none may). */
+  const ended: string[] = [];
   const before: Record<string, number> = {};
   /** Creates answered 201 (and deletes answered 2xx) per collection. */
   const moved: Record<string, number> = {};
@@ -151,6 +153,7 @@ describe('hostile input to every route', () => {
       else unserved.push(operation.label);
     }
     pids = suite.stack.services.map((service) => service.pid);
+    for (const service of suite.stack.services) void service.exited.then((status) => ended.push(`${service.name} (pid ${service.pid}) exited: ${status}`));
     Object.assign(before, await totals());
   });
 
@@ -249,6 +252,7 @@ describe('hostile input to every route', () => {
   });
 
   it('kept every service process alive: the same pids, none exited or restarted', () => {
+    expect(ended).toEqual([]);
     expect(suite.stack.exits).toEqual([]);
     expect(suite.stack.services.map((service) => service.pid)).toEqual(pids);
     for (const pid of pids) expect(() => process.kill(pid, 0), `process ${pid}`).not.toThrow();
