@@ -33,14 +33,17 @@ describe('core configuration', () => {
   it('reaches the adapter service and bounds concurrent replication executions', () => {
     const config = loadConfig(configSchema, required);
     expect(config.adapter).toEqual({ url: 'http://127.0.0.1:8083', timeoutMs: 60_000 });
-    expect(config.replication).toEqual({ maxConcurrentExecutions: 4, localRegistryUrl: 'http://127.0.0.1:8081', localBlobUrl: 'http://127.0.0.1:5000' });
+    expect(config.replication).toEqual({ maxConcurrentExecutions: 4, outageWindowMs: 120_000, localRegistryUrl: 'http://127.0.0.1:8081', localBlobUrl: 'http://127.0.0.1:5000' });
+    expect(config.taskCheck).toEqual({ intervalMs: 30_000, staleAfterMs: 60_000, maxResubmits: 3 });
+    expect(config.registryEventRetentionMs).toBe(8 * 24 * 3600 * 1000);
     const set = loadConfig(configSchema, {
       ...required,
       CORE_LOCAL_REGISTRY_URL: 'http://proxy:8080/',
       CORE_LOCAL_REGISTRY_BLOB_URL: 'http://registry-facade:5000/',
       CORE_REPLICATION_MAX_CONCURRENT_EXECUTIONS: '2',
+      CORE_REPLICATION_RETRY_WINDOW: '90s',
     });
-    expect(set.replication).toEqual({ maxConcurrentExecutions: 2, localRegistryUrl: 'http://proxy:8080', localBlobUrl: 'http://registry-facade:5000' });
+    expect(set.replication).toEqual({ maxConcurrentExecutions: 2, outageWindowMs: 90_000, localRegistryUrl: 'http://proxy:8080', localBlobUrl: 'http://registry-facade:5000' });
   });
 
   it('refuses an encryption key shorter than 32 characters, naming it', () => {

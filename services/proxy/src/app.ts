@@ -82,7 +82,8 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(portalRoutes(new URL(deps.externalUrl).host));
   app.use(notFound());
-  app.use(errorMiddleware({ logger: deps.logger }));
+  // An error the proxy answers itself on /v2 carries the header registry clients look for, as the registry's own do.
+  app.use(errorMiddleware({ logger: deps.logger, headers: (_error, req: Request) => (/^\/v2(\/|$)/i.test(req.path) ? { 'Docker-Distribution-API-Version': 'registry/2.0' } : undefined) }));
   return app;
 }
 

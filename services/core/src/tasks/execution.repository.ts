@@ -66,7 +66,7 @@ const toExecution = (row: ExecutionRow): Execution => ({
 
 const columns: Record<string, Column> = {
   id: { sql: 'id', type: 'int' },
-  vendor_id: { sql: 'vendor_id', type: 'int' },
+  vendor_id: { sql: 'vendor_id', type: 'bigint' },
   status: { sql: 'status', type: 'text' },
   trigger: { sql: 'trigger', type: 'text' },
   start_time: { sql: 'start_time', type: 'time' },

@@ -292,7 +292,11 @@ describe('the proxy in front of core and registry-facade', () => {
       const answer = await send(`${lonely.url}/v2/lib/app/blobs/sha256:${'b'.repeat(64)}`, { headers: { Authorization: 'Bearer good' } });
       expect(answer.status).toBe(503);
       expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ code: 'UNAVAILABLE' }] });
-      expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ code: 'UNAVAILABLE' }] });
+      expect(answer.headers['docker-distribution-api-version']).toBe('registry/2.0');
+      const invalid = await send(`${lonely.url}/v2/lib/a%00b/tags/list`);
+      expect(invalid.status).toBe(400);
+      expect(JSON.parse(invalid.text)).toMatchObject({ errors: [{ code: 'NAME_INVALID' }] });
+      expect(invalid.headers['docker-distribution-api-version']).toBe('registry/2.0');
       const api = await send(`${lonely.url}/api/v2.0/projects`);
       expect(api.status).toBe(502);
       expect(JSON.parse(api.text)).toMatchObject({ errors: [{ code: 'UNAVAILABLE' }] });
