@@ -146,13 +146,7 @@ export async function pushManifests(client: BenchClient, repository: string, man
   return { seconds, latencies };
 }
 
-/** The Accept header clients send for a manifest (docker, podman and skopeo send about this list). */
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
+export { MANIFEST_ACCEPT } from '../../packages/oci/dist/index.js';
 
 export interface ReadRun {
   requests: number;

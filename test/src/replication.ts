@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { MANIFEST_ACCEPT } from '@wharf/oci';
 import type { HarborClient, TestBlob, TestImage } from '@wharf/testing';
 import { startDistribution, type Distribution } from '../../services/adapter/test/factories/registries.js';
 import { requireCommands } from './harbor-checks.js';
@@ -47,13 +48,6 @@ export async function startReplicationBed(label: string, extra?: (dir: string) =
   };
 }
 export { digestAt, pushImage, pushIndex, pushLargeImage } from '../../services/adapter/test/factories/content.js';
-
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
 
 /** Harbor's ReplicationExecution, plus what a user reads of it. */
 export interface ExecutionView {

@@ -51,7 +51,7 @@ async function logTail(file: string): Promise<string> {
 }
 
 /** Runs every cleanup step even when one fails, then reports all failures at once. */
-async function cleanUp(steps: readonly (() => Promise<void>)[]): Promise<void> {
+export async function cleanUp(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
   const failures: unknown[] = [];
   for (const step of steps) {
     try {

@@ -1,6 +1,7 @@
 export {
   MediaType,
   manifestMediaTypes,
+  MANIFEST_ACCEPT,
   isIndexMediaType,
   isImageManifestMediaType,
   isNonDistributable,

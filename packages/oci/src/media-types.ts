@@ -27,6 +27,9 @@ export const manifestMediaTypes: readonly string[] = [
   MediaType.DockerManifestList,
 ];
 
+/** The Accept header of a client that reads every manifest kind (docker, podman and skopeo send about this list). */
+export const MANIFEST_ACCEPT: string = manifestMediaTypes.join(', ');
+
 export function isIndexMediaType(mediaType: string): boolean {
   return mediaType === MediaType.OciIndex || mediaType === MediaType.DockerManifestList;
 }

@@ -13,6 +13,7 @@ import { createContainersClients, type ContainersClients } from '../containers.j
 import { requireCommands } from '../harbor-checks.js';
 import { createRegistryEndpoint, pushLargeImage, startDistribution, type Distribution } from '../replication.js';
 import { startSuite, type Suite } from '../suite.js';
+import { cleanUp } from '../stack.js';
 import { createTempDir, type TempDir } from '../temp-dir.js';
 import type { PushTarget } from './push-load.js';
 
@@ -45,19 +46,6 @@ export interface FaultBed {
   /** What the stack's supervisor reported (a service that exited, restarted, back). */
   supervisorLines: { at: number; line: string }[];
   stop(): Promise<void>;
-}
-
-/** Runs every clean-up step even when one fails, then reports the failures together. */
-async function cleanUp(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  if (failures.length > 0) throw new AggregateError(failures, 'fault bed clean-up failed');
 }
 
 /** Like Promise.all, but waits for every start to settle first, so that none is left running unseen when another fails. */

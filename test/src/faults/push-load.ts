@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MANIFEST_ACCEPT } from '@wharf/oci';
 import { createTestImage, writeOciLayout, type TestImage } from '@wharf/testing';
 import type { ContainersClients } from '../containers.js';
 
@@ -11,12 +12,6 @@ import type { ContainersClients } from '../containers.js';
  * each push that was answered as a success can be pulled back and looked up afterwards.
  */
 
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
 
 /** Where pushes go: the proxy, and the user they push as. */
 export interface PushTarget {
