@@ -22,10 +22,13 @@ import {
 import type { Suite } from '../src/suite.js';
 
 const MiB = 1024 * 1024;
+/** How long jobservice waits out an outage of a service a job calls, in this suite (5 minutes by default). */
+const OUTAGE_WINDOW_SECONDS = 15;
 
 /**
  * Replication when it does not simply run through: a user stops an execution while slow
- * copies run, and the adapter process dies (SIGKILL) in the middle of a large blob.
+ * copies run, the adapter process dies (SIGKILL) in the middle of a large blob, and the
+ * adapter stays away longer than jobservice waits.
  */
 describe('replication stopped and interrupted', () => {
   let bed: ReplicationBed;
@@ -34,7 +37,7 @@ describe('replication stopped and interrupted', () => {
   let registryId: number;
 
   beforeAll(async () => {
-    bed = await startReplicationBed('replication-faults');
+    bed = await startReplicationBed('replication-faults', undefined, { env: { JOBSERVICE_RETRY_OUTAGE_WINDOW: `${OUTAGE_WINDOW_SECONDS}s` } });
     ({ suite, dist, registryId } = bed);
   });
   afterAll(async () => bed?.stop());
@@ -119,6 +122,27 @@ describe('replication stopped and interrupted', () => {
     const final = (await tasksOf(suite.admin, executionId))[0]!;
     expect(final).toMatchObject({ status: 'Succeed', eta_seconds: 0 });
     expect(final.bytes_total).toBeGreaterThanOrEqual(size);
+  });
+
+  it('an adapter away for longer than jobservice waits ends the task Failed, and the execution and the task say why', async () => {
+    await createProject(suite.admin, 'outage', 'private');
+    await pushToWharf(suite, 'outage/app', createTestImage({ layers: 1, layerSize: 8 * MiB }), ['v1']);
+    // 512 KiB/s: the copy takes about 16 s, so the adapter goes away under it.
+    const policyId = await createPolicy(suite.admin, { name: 'outage', dest_registry: { id: registryId }, filters: [{ type: 'name', value: 'outage/**' }], speed: 512 });
+    const executionId = await startExecution(suite.admin, policyId);
+    await until('the copy under way', async () => (await tasksOf(suite.admin, executionId))[0], (t) => (t?.bytes_copied ?? 0) > 0, 30_000, 200);
+    const back = suite.stack.restart('adapter', { kill: true, downMs: (OUTAGE_WINDOW_SECONDS + 20) * 1000 });
+    try {
+      const failed = await finished(suite.admin, executionId, (OUTAGE_WINDOW_SECONDS + 60) * 1000);
+      expect(failed, JSON.stringify(failed)).toMatchObject({ status: 'Failed', failed: 1 });
+      expect(failed.status_text).toMatch(/^1 of 1 tasks failed: .*(ECONNREFUSED|cannot reach)/);
+      const [task] = await tasksOf(suite.admin, executionId);
+      expect(task!.status).toBe('Failed');
+      expect(task!.status_text).toMatch(/ECONNREFUSED|cannot reach/);
+      expect(failed.status_text).toContain(task!.status_text);
+    } finally {
+      await back;
+    }
   });
 
   it('the registry password shows in no answer, no service log and no task log', async () => {

@@ -26,11 +26,11 @@ export interface ReplicationBed {
 }
 
 /** Starts a {@link ReplicationBed}; `extra` runs alongside (e.g. writing an image layout into the bed's directory). */
-export async function startReplicationBed(label: string, extra?: (dir: string) => Promise<unknown>): Promise<ReplicationBed> {
+export async function startReplicationBed(label: string, extra?: (dir: string) => Promise<unknown>, options: { env?: NodeJS.ProcessEnv } = {}): Promise<ReplicationBed> {
   requireCommands({ 'docker-registry': 'docker-registry' });
   const dir = await createTempDir(label);
   await mkdir(join(dir.path, 'dist'));
-  const [suite, dist] = await Promise.all([startSuite(label), startDistribution(join(dir.path, 'dist'), { kind: 'basic' }), extra?.(dir.path)]);
+  const [suite, dist] = await Promise.all([startSuite(label, { env: options.env }), startDistribution(join(dir.path, 'dist'), { kind: 'basic' }), extra?.(dir.path)]);
   const registryId = await createRegistryEndpoint(suite.admin, 'distribution', dist);
   return {
     dir,
@@ -74,6 +74,8 @@ export interface TaskView {
   resource_type: string;
   src_resource: string;
   dst_resource: string;
+  /** Why the task failed (or was submitted again); '' otherwise. */
+  status_text: string;
   bytes_copied: number | null;
   bytes_total: number | null;
   eta_seconds: number | null;
