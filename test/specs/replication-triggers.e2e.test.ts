@@ -1,5 +1,6 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestImage } from '@wharf/testing';
+import { createTestImage, deleteRedisKeys } from '@wharf/testing';
 import { createProject } from '../src/harbor-checks.js';
 import {
   createPolicy,
@@ -27,12 +28,28 @@ describe('replication triggers', () => {
   let suite: Suite;
   let dist: Distribution;
   let registryId: number;
+  let pool: pg.Pool | undefined;
 
   beforeAll(async () => {
-    bed = await startReplicationBed('replication-triggers');
+    // Tasks checked against jobservice every 2 s, schedules every 5 s: a lost schedule is found within a tick.
+    bed = await startReplicationBed('replication-triggers', undefined, { env: { CORE_TASK_CHECK_INTERVAL: '2s', CORE_TASK_CHECK_AFTER: '5s' } });
     ({ suite, dist, registryId } = bed);
   });
-  afterAll(async () => bed?.stop());
+  afterAll(async () => {
+    await pool?.end();
+    await bed?.stop();
+  });
+
+  /** The task holding a policy's schedule (a SCHEDULER execution's one task), read from core's tables. */
+  async function schedulerTask(policyId: number): Promise<{ job_id: string; status_message: string } | undefined> {
+    pool ??= new pg.Pool({ connectionString: suite.db.url, options: '-c search_path=core', max: 1 });
+    const found = await pool.query<{ job_id: string; status_message: string }>(
+      `SELECT t.job_id, t.status_message FROM task t JOIN execution e ON e.id = t.execution_id
+        WHERE e.vendor_type = 'SCHEDULER' AND e.vendor_id = $1 AND t.status <> 'Stopped' ORDER BY t.id DESC LIMIT 1`,
+      [policyId],
+    );
+    return found.rows[0];
+  }
 
   it('event_based: a push to Wharf is at the destination within seconds; deleting the artifact in Wharf deletes it there', async () => {
     await createProject(suite.admin, 'evt', 'private');
@@ -98,7 +115,7 @@ describe('replication triggers', () => {
     expect(await distributionTags(dist, 'evtag/app')).toEqual(['drop', 'keep']);
   });
 
-  it('scheduled: Harbor refuses a cron firing every minute with "*" minutes; "0 */1 * * * *" runs once per tick', async () => {
+  it('scheduled: Harbor refuses a cron firing every minute with "*" minutes; "0 */1 * * * *" runs once per tick, and keeps running after jobservice lost its state', async () => {
     await createProject(suite.admin, 'sched', 'private');
     const image = createTestImage();
     await pushToWharf(suite, 'sched/app', image, ['v1']);
@@ -117,6 +134,17 @@ describe('replication triggers', () => {
       expect(run.status, (await taskLogs(suite.admin, run.id)).join('\n')).toBe('Succeed');
       expect(await digestAt(dist, 'sched/app', 'v1')).toBe(image.manifest.digest);
 
+      // jobservice loses everything it kept in Redis (a Redis restarted without persistence) and
+      // restarts: its periodic job is gone. core finds the schedule missing and registers it again.
+      const scheduler = await until('the schedule', () => schedulerTask(policyId), (task) => task !== undefined, 10_000);
+      const before = suite.stack.service('jobservice');
+      const back = suite.stack.restart('jobservice', { downMs: 2000 });
+      await before.exited;
+      expect(await deleteRedisKeys(suite.redis.url, `${suite.redis.prefix}jobservice:`)).toBeGreaterThan(0);
+      await back;
+      const registered = await until('the schedule registered again', () => schedulerTask(policyId), (task) => task !== undefined && task.job_id !== scheduler!.job_id, 30_000, 500);
+      expect(registered!.status_message).toContain(`jobservice no longer knows job ${scheduler!.job_id}`);
+
       await until('the second scheduled execution', () => executionsOf(suite.admin, policyId), (list) => list.length >= 2, 65_000, 500);
       // Let any duplicate fire of either tick show up.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
@@ -131,6 +159,8 @@ describe('replication triggers', () => {
     } finally {
       const removed = await suite.admin.delete(`/replication/policies/${policyId}`);
       expect(removed.status, removed.text).toBe(200);
+      // The schedule is stopped for good: no task left for core to register again.
+      expect(await schedulerTask(policyId)).toBeUndefined();
     }
   });
 

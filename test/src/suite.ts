@@ -24,6 +24,8 @@ export interface Suite {
   admin: HarborClient;
   dir: string;
   db: TestDatabase;
+  /** The suite's Redis and the prefix of every key it keeps there (jobservice's under `<prefix>jobservice:`). */
+  redis: { url: string; prefix: string };
   stack: RunningStack;
   /** A registry client carrying a token the token service issued for `scopes` to these credentials (none: anonymous). */
   registryAs(credentials: { username: string; password: string } | undefined, scopes: readonly string[]): Promise<TestRegistryClient>;
@@ -101,6 +103,7 @@ export async function startSuite(label: string, options: SuiteOptions = {}): Pro
     admin,
     dir: temp.path,
     db,
+    redis: { url: redis.url, prefix: redis.prefix },
     stack,
     async registryAs(credentials, scopes) {
       const client = credentials ? admin.as(credentials.username, credentials.password) : admin.anonymous();

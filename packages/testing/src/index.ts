@@ -1,5 +1,5 @@
 export { createTestDatabase, type TestDatabase } from './postgres.js';
-export { createTestRedisNamespace, type TestRedisNamespace } from './redis.js';
+export { createTestRedisNamespace, deleteRedisKeys, type TestRedisNamespace } from './redis.js';
 export { createTestVhost, type TestVhost } from './rabbitmq.js';
 export { freePort } from './free-port.js';
 export {

@@ -18,18 +18,25 @@ export async function createTestRedisNamespace(label = 'test'): Promise<TestRedi
     url: REDIS_URL,
     prefix,
     cleanup: async () => {
-      const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-      await client.connect();
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          cursor = next;
-          if (keys.length > 0) await client.del(...keys);
-        } while (cursor !== '0');
-      } finally {
-        client.disconnect();
-      }
+      await deleteRedisKeys(REDIS_URL, prefix);
     },
   };
+}
+
+/** Deletes every key that starts with `prefix` (a namespace's clean-up, or a test forgetting what a service kept there); returns how many. */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await client.connect();
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+  return deleted;
 }

@@ -33,14 +33,15 @@ export interface ReconcileRound {
  * Reconciles core's tasks with jobservice, whose job state lives in Redis and can be lost
  * (a Redis restarted without persistence, a flushed database) — Postgres is the system of
  * record. Each round claims the unfinished tasks that have not moved for a while, and every
- * periodic task (a schedule), and asks jobservice for each one's job:
+ * periodic task (a schedule) not stopped — whatever the status of its last run — and asks
+ * jobservice for each one's job:
  * - known and further on than the task (its hooks were lost): the job's status is applied
  *   as its hook would have been;
  * - unknown: noted, and if still unknown at the next round (a running job re-creates its
  *   record when it next reports), submitted again as first launched — a periodic job at
- *   once, so a schedule is re-registered the moment it is found missing, at start included;
- *   after `maxResubmits`, or for a task whose job was not kept, the task ends in Error with
- *   the reason;
+ *   once and however often, so a schedule is re-registered the moment it is found missing,
+ *   at start included; after `maxResubmits` (a job that keeps vanishing), or for a task
+ *   whose job was not kept, the task ends in Error with the reason;
  * - jobservice unreachable: nothing is decided; the next round asks again.
  * Replicas never check the same task at once (claims use SKIP LOCKED and a check stamp).
  */
@@ -134,7 +135,8 @@ export class TaskReconciler {
 
   async #lost(check: TaskToCheck, reason: string): Promise<'ok' | 'resubmitted' | 'failed'> {
     const { task } = check;
-    if (check.jobSpecSealed && task.jobResubmits < this.#deps.maxResubmits) {
+    // A schedule is registered again however often it is lost; a job that keeps vanishing is given up on.
+    if (check.jobSpecSealed && (task.jobPeriodic || task.jobResubmits < this.#deps.maxResubmits)) {
       try {
         return (await this.#deps.tasks.resubmit(check, reason)) ? 'resubmitted' : 'ok';
       } catch (error) {

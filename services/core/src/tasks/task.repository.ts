@@ -14,6 +14,13 @@ export interface StatusChange {
   message?: string;
 }
 
+/**
+ * A task whose job should exist in jobservice: one not final yet, or a periodic one (a
+ * schedule) that was not stopped — a schedule's task takes the status of its last run and
+ * goes on between runs.
+ */
+const LIVE = "(status_code < 3 OR (job_periodic AND status <> 'Stopped'))";
+
 /** A task due for a check of its job, with what is needed to submit the job again. */
 export interface TaskToCheck {
   task: Task;
@@ -39,8 +46,10 @@ export interface TaskRepository {
   markJobMissing(id: number, jobId: string | null): Promise<void>;
   /** The job was found (again): forgets an earlier miss. */
   clearJobMissing(id: number): Promise<void>;
+  /** Ends a task whose job is lost for good: Error with the reason; a schedule's task is no longer checked. */
+  retire(id: number, executionId: number, message: string): Promise<Task | undefined>;
   /**
-   * Gives an unfinished task its new job after a resubmission (`previousJobId` is kept, so
+   * Gives a live task (unfinished, or a schedule not stopped) its new job after a resubmission (`previousJobId` is kept, so
    * its late hooks still find the task) and notes why in its status message. False when
    * the task moved on meanwhile (final, or another job).
    */
@@ -50,7 +59,7 @@ export interface TaskRepository {
   findById(id: number): Promise<Task | undefined>;
   findByJobId(jobId: string): Promise<Task | undefined>;
   list(executionId: number, query: ListQuery): Promise<{ items: Task[]; total: number }>;
-  /** The tasks of the execution that are not final. */
+  /** The tasks of the execution whose job still runs or waits: not final, or a schedule not stopped. */
   listUnfinished(executionId: number): Promise<Task[]>;
   /**
    * Applies a status only when it moves the task forward (a later run, or a higher code in
@@ -59,8 +68,9 @@ export interface TaskRepository {
    */
   applyStatus(task: { id: number; executionId: number }, change: StatusChange): Promise<{ applied: boolean; task: Task | undefined }>;
   /**
-   * Ends a task that gets no hook (jobservice refused its job, or the job was stopped
-   * before it existed there) unless it is already final, and refreshes the execution.
+   * Ends a task that gets no hook (jobservice refused its job, the job was stopped before it
+   * existed there, or a schedule was stopped) unless it is already final, and refreshes the
+   * execution.
    */
   markFinal(task: { id: number; executionId: number }, status: 'Error' | 'Stopped', message: string): Promise<Task | undefined>;
 }
@@ -197,7 +207,7 @@ export class PgTaskRepository implements TaskRepository {
       `UPDATE task SET job_checked_at = now()
         WHERE id IN (
           SELECT id FROM task
-           WHERE status_code < 3
+           WHERE ${LIVE}
              AND (CASE WHEN job_periodic THEN COALESCE(job_checked_at, '-infinity') < now() - make_interval(secs => $2::double precision / 1000)
                        ELSE GREATEST(update_time, COALESCE(job_checked_at, '-infinity')) < now() - make_interval(secs => $1::double precision / 1000) END)
            ORDER BY job_checked_at NULLS FIRST
@@ -213,6 +223,20 @@ export class PgTaskRepository implements TaskRepository {
     await this.#pool.query('UPDATE task SET status_message = $2 WHERE id = $1 AND status_code < 3', [id, message]);
   }
 
+  async retire(id: number, executionId: number, message: string): Promise<Task | undefined> {
+    return withTransaction(this.#pool, async (tx) => {
+      await lockExecution(tx, executionId);
+      const result = await tx.query<TaskRow>(
+        `UPDATE task SET status = 'Error', status_code = 3, status_message = $2, job_periodic = false, end_time = now(), update_time = now()
+          WHERE id = $1 AND ${LIVE} RETURNING *`,
+        [id, message],
+      );
+      const row = result.rows[0];
+      if (row) await refreshExecution(tx, executionId);
+      return row ? toTask(row) : undefined;
+    });
+  }
+
   async markJobMissing(id: number, jobId: string | null): Promise<void> {
     await this.#pool.query('UPDATE task SET job_missing_since = COALESCE(job_missing_since, now()) WHERE id = $1 AND job_id IS NOT DISTINCT FROM $2', [id, jobId]);
   }
@@ -225,7 +249,7 @@ export class PgTaskRepository implements TaskRepository {
     return withTransaction(this.#pool, async (tx) => {
       const result = await tx.query(
         `UPDATE task SET job_id = $3, status_message = $4, job_missing_since = NULL, job_resubmits = job_resubmits + 1, update_time = now()
-          WHERE id = $1 AND status_code < 3 AND job_id IS NOT DISTINCT FROM $2`,
+          WHERE id = $1 AND ${LIVE} AND job_id IS NOT DISTINCT FROM $2`,
         [id, previousJobId, jobId, message],
       );
       if (!result.rowCount) return false;
@@ -247,7 +271,7 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   async listUnfinished(executionId: number): Promise<Task[]> {
-    const result = await this.#pool.query<TaskRow>('SELECT * FROM task WHERE execution_id = $1 AND status_code < 3 ORDER BY id', [executionId]);
+    const result = await this.#pool.query<TaskRow>(`SELECT * FROM task WHERE execution_id = $1 AND ${LIVE} ORDER BY id`, [executionId]);
     return result.rows.map(toTask);
   }
 
@@ -267,7 +291,7 @@ export class PgTaskRepository implements TaskRepository {
       await lockExecution(tx, task.executionId);
       const result = await tx.query<TaskRow>(
         `UPDATE task SET status = $2, status_code = 3, status_message = $3, end_time = now(), update_time = now()
-          WHERE id = $1 AND status_code < 3 RETURNING *`,
+          WHERE id = $1 AND ${LIVE} RETURNING *`,
         [task.id, status, message],
       );
       const row = result.rows[0];

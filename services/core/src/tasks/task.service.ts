@@ -116,7 +116,7 @@ export class TaskService {
     await this.#deps.tasks.mergeExtraAttrs(id, attrs);
   }
 
-  /** The execution's tasks that are not final yet. */
+  /** The execution's tasks whose job still runs or waits (not final, or a schedule not stopped). */
   async listUnfinished(executionId: number): Promise<Task[]> {
     return this.#deps.tasks.listUnfinished(executionId);
   }
@@ -128,9 +128,12 @@ export class TaskService {
    */
   async stop(id: number): Promise<Task> {
     const task = await this.get(id);
-    if (task.statusCode >= 3) return task;
+    const schedule = task.jobPeriodic && task.status !== 'Stopped';
+    if (task.statusCode >= 3 && !schedule) return task;
     if (!task.jobId) return (await this.#deps.tasks.markFinal(task, 'Stopped', '')) ?? this.get(id);
     await this.#stopJob(task, task.jobId);
+    // A schedule's task shows its last run; stopped, it ends here, so it is never registered again.
+    if (schedule) await this.#deps.tasks.markFinal(task, 'Stopped', '');
     return this.get(id);
   }
 
@@ -212,9 +215,9 @@ export class TaskService {
     return true;
   }
 
-  /** Ends an unfinished task in Error with the reason (a job jobservice lost and core cannot submit again). */
+  /** Ends a task in Error with the reason (a job jobservice lost and core cannot submit again); a schedule's task is no longer checked. */
   async fail(task: Task, reason: string): Promise<void> {
-    await this.#deps.tasks.markFinal(task, 'Error', reason);
+    await this.#deps.tasks.retire(task.id, task.executionId, reason);
     this.#deps.logger.warn('task ended with its job lost', { taskId: task.id, executionId: task.executionId, jobId: task.jobId, reason });
   }
 

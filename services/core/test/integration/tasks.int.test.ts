@@ -319,14 +319,27 @@ describe('executions, tasks and job status hooks', () => {
       expect((await executions.get(execution.id)).status).toBe('Success');
     });
 
-    it('registers a lost schedule (a periodic job) again in the first round', async () => {
+    it('registers a lost schedule (a periodic job) again in the first round, whatever its last run did, and as often as it is lost', async () => {
       const execution = await executions.create('SCHEDULER', 11, 'MANUAL');
       const task = await tasks.create(execution.id, { name: 'SCHEDULER', parameters: { vendor_type: 'REPLICATION', vendor_id: 11 }, metadata: { kind: 'Periodic', cron_spec: '0 0 * * * *', unique: false } });
-      fake.forget(task.jobId!);
+      // A run of the schedule reported Success: the task shows it, and the schedule goes on.
+      await hook({ id: task.id, jobId: `${task.jobId!}@${R1}` }, 'Success', R1, { metadata: { upstream_job_id: task.jobId! } });
+      expect(await tasks.get(task.id)).toMatchObject({ status: 'Success' });
+      let jobId = task.jobId!;
+      for (let loss = 1; loss <= 4; loss += 1) {
+        fake.forget(jobId);
+        await reconciler.run();
+        const current = await tasks.get(task.id);
+        expect(current.jobId).not.toBe(jobId);
+        expect(current.jobResubmits).toBe(loss);
+        expect(fake.jobs.get(current.jobId!)).toMatchObject({ kind: 'Periodic', name: 'SCHEDULER', parameters: { vendor_type: 'REPLICATION', vendor_id: 11 } });
+        jobId = current.jobId!;
+      }
+      // Stopped (the policy no longer scheduled): no longer registered again.
+      await executions.stop(execution.id);
+      fake.forget(jobId);
       await reconciler.run();
-      const current = await tasks.get(task.id);
-      expect(current.jobId).not.toBe(task.jobId);
-      expect(fake.jobs.get(current.jobId!)).toMatchObject({ kind: 'Periodic', name: 'SCHEDULER', parameters: { vendor_type: 'REPLICATION', vendor_id: 11 } });
+      expect(await tasks.get(task.id)).toMatchObject({ jobId, status: 'Stopped' });
     });
 
     it('applies the status of a job whose hooks never came', async () => {

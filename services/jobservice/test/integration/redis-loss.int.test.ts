@@ -1,20 +1,7 @@
-import { startPrivateRedis, type PrivateServer, type RedisStopMode } from '@wharf/testing';
+import { deleteRedisKeys, startPrivateRedis, type PrivateServer, type RedisStopMode } from '@wharf/testing';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH, createNamespace, getJob, HookReceiver, launch, waitFor, type Namespace } from './harness.js';
-
-/** Deletes every key of the namespace (its own prefix only: the machine's Redis is shared). */
-async function flushPrefix(ns: Namespace): Promise<number> {
-  const redis = ns.redisClient();
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns.redis.prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
 
 describe('jobservice losing its Redis state', () => {
   let ns: Namespace;
@@ -34,7 +21,8 @@ describe('jobservice losing its Redis state', () => {
     const js = await ns.spawn();
     const job = await launch(js.url, { name: 'DEMO', parameters: { sleep_ms: 2000 }, status_hook: receiver.url });
     await waitFor('running', () => receiver.of(job.id).some((h) => h.status === 'Running'));
-    expect(await flushPrefix(ns)).toBeGreaterThan(0);
+    // Only the namespace's own keys: the machine's Redis is shared.
+    expect(await deleteRedisKeys(ns.redis.url, ns.redis.prefix)).toBeGreaterThan(0);
     expect((await fetch(`${js.url}/api/v1/jobs/${job.id}`, { headers: AUTH })).status).toBe(404);
     const success = await waitFor('success hook', () => receiver.of(job.id).find((h) => h.status === 'Success'), 20_000);
     expect(success.metadata).toMatchObject({ id: job.id, name: 'DEMO', revision: job.revision, parameters: { sleep_ms: 2000 } });
