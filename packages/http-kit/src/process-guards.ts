@@ -12,6 +12,7 @@ const OPERATIONAL_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'EHOSTDOWN',
   'ENETUNREACH',
   'ENETDOWN',
   'EAI_AGAIN',
@@ -37,7 +38,7 @@ const OPERATIONAL_CODES = new Set([
 const OPERATIONAL_MESSAGES = [/connection terminated/i, /connection (?:is )?closed/i, /socket (?:hang up|closed)/i, /channel closed/i, /connection lost/i, /command timed out/i];
 
 /** Error names drivers give a lost connection (ioredis gives up on a command while Redis is away). */
-const OPERATIONAL_NAMES = new Set(['AbortError', 'TimeoutError', 'MaxRetriesPerRequestError']);
+const OPERATIONAL_NAMES = new Set(['AbortError', 'TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError', 'MaxRetriesPerRequestError']);
 
 /**
  * An operational failure (a dependency went away) rather than a bug: judged by the error

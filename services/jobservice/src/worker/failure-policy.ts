@@ -1,3 +1,4 @@
+import { isOperationalError } from '@wharf/http-kit';
 import { ServiceCallError } from '../jobs/http-call.js';
 import { PermanentJobError } from '../jobs/job.js';
 import { backoffDelay } from './backoff.js';
@@ -13,26 +14,6 @@ export interface RetryPolicy {
   outageMaxDelayMs: number;
 }
 
-/** System error codes of a service that cannot be reached: refused, reset, unreachable, timed out. */
-const OUTAGE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
 /** Answers of a proxy or a service that is down or restarting. */
 const OUTAGE_STATUSES = new Set([502, 503, 504]);
 
@@ -41,15 +22,11 @@ const OUTAGE_STATUSES = new Set([502, 503, 504]);
  * it could not connect, the connection was reset, a call timed out, or it answered
  * 502/503/504. A permanent failure (a 4xx) never is, whatever its cause.
  */
-export function isOutage(error: unknown, depth = 0): boolean {
-  if (depth > 6 || typeof error !== 'object' || error === null) return false;
+export function isOutage(error: unknown): boolean {
   if (error instanceof PermanentJobError) return false;
   if (error instanceof ServiceCallError) return OUTAGE_STATUSES.has(error.status);
-  const { code, name, cause } = error as { code?: unknown; name?: unknown; cause?: unknown };
-  if (typeof code === 'string' && OUTAGE_CODES.has(code)) return true;
-  if (name === 'TimeoutError' || name === 'ConnectTimeoutError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError') return true;
-  if (error instanceof AggregateError && error.errors.length > 0 && error.errors.every((inner) => isOutage(inner, depth + 1))) return true;
-  return isOutage(cause, depth + 1);
+  // A lost, refused or timed-out connection, by the suite's one rule (its causes included).
+  return isOperationalError(error);
 }
 
 /**
