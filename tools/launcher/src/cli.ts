@@ -75,9 +75,10 @@ async function start(): Promise<void> {
     signals += 1;
     if (signals === 1) {
       say('stopping (Ctrl-C again to kill the services at once)');
+      // Once a second Ctrl-C kills the services, the clean stop finishing too must not decide the exit status.
       stack.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => signals === 1 && process.exit(0),
+        () => signals === 1 && process.exit(1),
       );
     } else if (signals === 2) {
       say('killing the services');
