@@ -1,13 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
 import type { RegistryHttpPool } from './distribution/registry-http-pool.js';
+import type { RegistryCredential } from './registry-credential.js';
 
-/** Harbor's RegistryCredential (HARBOR-FACTS §2.4); never logged, never answered. */
-export interface RegistryCredential {
-  type: 'basic' | 'secret' | 'oauth';
-  access_key?: string;
-  access_secret?: string;
-}
+export type { RegistryCredential } from './registry-credential.js';
 
 /** Harbor's Registry as the adapter needs it: where and how to reach a registry. */
 export interface Registry {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mapAdapterError } from '../../http/errors.js';
 import { OperationUnsupportedError } from '../adapter.errors.js';
 import { DockerRegistryAdapter } from '../docker-registry/docker-registry.adapter.js';
-import type { RegistryCredential } from '../registry-adapter.js';
+import type { RegistryCredential } from '../registry-credential.js';
 import { RegistryHttp } from './registry-http.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError } from '../adapter.errors.js';
-import type { RegistryCredential } from '../registry-adapter.js';
+import type { RegistryCredential } from '../registry-credential.js';
 import { parseChallenges } from './challenge.js';
 import { TokenCache } from './token-cache.js';
 

@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { RegistryProtocolError, RegistryUnreachableError, RemoteRegistryError } from '../adapter.errors.js';
-import type { RegistryCredential } from '../registry-adapter.js';
+import type { RegistryCredential } from '../registry-credential.js';
 
 /** Harbor's REST API v2.0 (`/api/v2.0`), with Basic credentials or a Harbor-Secret. */
 export class HarborApi {
