@@ -76,21 +76,21 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: infrastructureModules.map((name) => ({ name, message: 'services receive ports; infrastructure stays in repositories and main.ts' })),
+          paths: infrastructureModules.map((name) => ({ name, message: 'services receive ports; infrastructure stays in stores and main.ts' })),
           patterns: [{ group: ['@wharf/*/*', '!@wharf/testing/vitest'], message: 'import a package through its index only' }],
         },
       ],
     },
   },
   {
-    // Routes call services, never repositories.
+    // Routes call services, never stores.
     files: ['**/*.routes.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/*.repository.js'], message: 'routes call services, never repositories' },
+            { group: ['**/*.store.js', '**/*.repository.js'], message: 'routes call services, never stores' },
             { group: ['@wharf/*/*', '!@wharf/testing/vitest'], message: 'import a package through its index only' },
           ],
         },

@@ -7,9 +7,9 @@ import { createLogger } from '@wharf/logging';
 import { HttpJobServiceClient } from '../../services/core/src/jobs/jobservice.client.js';
 import { AesGcmCredentialCipher } from '../../services/core/src/registries/credential-cipher.js';
 import { createCheckInProcessors } from '../../services/core/src/tasks/check-in.registry.js';
-import { PgExecutionRepository } from '../../services/core/src/tasks/execution.repository.js';
+import { PgExecutionStore } from '../../services/core/src/tasks/execution.store.js';
 import { ExecutionService } from '../../services/core/src/tasks/execution.service.js';
-import { PgTaskRepository } from '../../services/core/src/tasks/task.repository.js';
+import { PgTaskStore } from '../../services/core/src/tasks/task.store.js';
 import { TaskService } from '../../services/core/src/tasks/task.service.js';
 import type { Execution, Task } from '../../services/core/src/tasks/tasks.schemas.js';
 import { startSuite, type Suite } from '../src/suite.js';
@@ -36,14 +36,14 @@ describe('jobs between core and jobservice', () => {
     const logger = createLogger({ service: 'jobs-e2e', level: 'error', format: 'json' });
     jobservice = new HttpJobServiceClient({ baseUrl: suite.jobserviceUrl, secret: new Secret(secret), timeoutMs: 10_000 });
     tasks = new TaskService({
-      tasks: new PgTaskRepository({ pool }),
+      tasks: new PgTaskStore({ pool }),
       jobs: jobservice,
       jobSpecs: new AesGcmCredentialCipher({ key: new Secret(ensureStackSecrets(join(suite.dir, 'data')).encryptionKey), purpose: 'task-job' }),
       checkIns: createCheckInProcessors({ logger }),
       coreInternalUrl: suite.coreUrl,
       logger,
     });
-    executions = new ExecutionService({ executions: new PgExecutionRepository({ pool }), tasks, logger });
+    executions = new ExecutionService({ executions: new PgExecutionStore({ pool }), tasks, logger });
   });
   afterAll(async () => {
     await pool?.end();

@@ -12,52 +12,52 @@ import { createLogger, type Logger } from '@wharf/logging';
 import { createApp } from './app.js';
 import { ArtifactSyncService } from './artifacts/artifact-sync.service.js';
 import { HttpJobServiceClient } from './jobs/jobservice.client.js';
-import { PgArtifactRepository } from './artifacts/artifact.repository.js';
+import { PgArtifactStore } from './artifacts/artifact.store.js';
 import { ArtifactService } from './artifacts/artifact.service.js';
-import { PgAuditRepository } from './audit/audit.repository.js';
+import { PgAuditStore } from './audit/audit.store.js';
 import { AuditService } from './audit/audit.service.js';
 import { configSchema, type Config } from './config.js';
 import { PgEventRepository } from './events/event.repository.js';
 import { EventService } from './events/event.service.js';
-import { PgMemberRepository } from './members/member.repository.js';
+import { PgMemberStore } from './members/member.store.js';
 import { MemberService } from './members/member.service.js';
 import { ProjectChanges } from './projects/project-changes.js';
 import { ProjectGateCache } from './projects/project-gate.cache.js';
-import { PgProjectRepository } from './projects/project.repository.js';
+import { PgProjectStore } from './projects/project.store.js';
 import { ProjectService } from './projects/project.service.js';
 import { principalName } from './rbac/principal.js';
 import { RbacService } from './rbac/rbac.service.js';
 import { RegistryClient } from './registry/registry.client.js';
 import { AesGcmCredentialCipher } from './registries/credential-cipher.js';
-import { PgRegistryRepository } from './registries/registry.repository.js';
+import { PgRegistryEndpointStore } from './registries/registry-endpoint.store.js';
 import { RegistryService } from './registries/registry.service.js';
 import { HttpAdapterClient } from './replication/adapter.client.js';
 import { DryRunService } from './replication/dry-run.service.js';
 import { ReplicationEventTrigger } from './replication/event-trigger.service.js';
-import { PgPolicyRepository } from './replication/policy.repository.js';
+import { PgPolicyStore } from './replication/policy.store.js';
 import { PolicyService } from './replication/policy.service.js';
 import { ReplicationService } from './replication/replication.service.js';
-import { PgScheduleRepository } from './replication/schedule.repository.js';
+import { PgScheduleStore } from './replication/schedule.store.js';
 import { ReplicationScheduler } from './replication/schedule.service.js';
-import { PgRepositoryRepository } from './repositories/repository.repository.js';
+import { PgRepositoryStore } from './repositories/repository.store.js';
 import { RepositoryService } from './repositories/repository.service.js';
-import { PgRobotRepository } from './robots/robot.repository.js';
+import { PgRobotStore } from './robots/robot.store.js';
 import { RobotService } from './robots/robot.service.js';
 import { SearchService } from './search/search.service.js';
 import { LoginService } from './sessions/login.service.js';
-import { RedisSessionRepository } from './sessions/session.repository.js';
+import { RedisSessionStore } from './sessions/session.store.js';
 import { SystemService } from './system/system.service.js';
 import { createCheckInProcessors, createStatusListeners, type ReplicationHookHandlers } from './tasks/check-in.registry.js';
-import { PgExecutionRepository } from './tasks/execution.repository.js';
+import { PgExecutionStore } from './tasks/execution.store.js';
 import { ExecutionService } from './tasks/execution.service.js';
-import { PgTaskRepository } from './tasks/task.repository.js';
+import { PgTaskStore } from './tasks/task.store.js';
 import { TaskReconciler } from './tasks/task-reconcile.service.js';
 import { TaskService } from './tasks/task.service.js';
 import { TokenService } from './tokens/token.service.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
-import { PgUserRepository } from './users/user.repository.js';
+import { PgUserStore } from './users/user.store.js';
 import { UserService } from './users/user.service.js';
-import { PgScanSummaryRepository } from './vulnerabilities/scan-summary.repository.js';
+import { PgScanSummaryStore } from './vulnerabilities/scan-summary.store.js';
 import { VulnerabilityPolicyService } from './vulnerabilities/vulnerability-policy.service.js';
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
@@ -90,18 +90,18 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   const key = await signingKeyFromPem(readFileSync(config.token.privateKeyFile, 'utf8'));
   const hasher = options.hasher ?? new ScryptPasswordHasher();
 
-  const members = new PgMemberRepository({ pool });
+  const members = new PgMemberStore({ pool });
   const rbac = new RbacService({ members });
-  const auditRepository = new PgAuditRepository({ pool });
-  const audit = new AuditService({ audit: auditRepository });
-  const users = new UserService({ users: new PgUserRepository({ pool }), hasher, logger, selfRegistration: config.selfRegistration, robotNamePrefix: config.robotNamePrefix });
-  const projectRepository = new PgProjectRepository({ pool });
+  const auditStore = new PgAuditStore({ pool });
+  const audit = new AuditService({ audit: auditStore });
+  const users = new UserService({ users: new PgUserStore({ pool }), hasher, logger, selfRegistration: config.selfRegistration, robotNamePrefix: config.robotNamePrefix });
+  const projectStore = new PgProjectStore({ pool });
   const projectChanges = new ProjectChanges({ redis, prefix: config.redis.prefix, logger });
-  const projectGateCache = new ProjectGateCache({ load: (name) => projectRepository.findGateInfo(name), ttlMs: 10_000, maxEntries: 10_000 });
+  const projectGateCache = new ProjectGateCache({ load: (name) => projectStore.findGateInfo(name), ttlMs: 10_000, maxEntries: 10_000 });
   projectChanges.listen(projectGateCache);
   await projectChanges.start();
   const projects = new ProjectService({
-    projects: projectRepository,
+    projects: projectStore,
     gate: { cache: projectGateCache, changes: projectChanges },
     rbac,
     audit,
@@ -109,11 +109,11 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     logger,
     principalName,
   });
-  const robots = new RobotService({ robots: new PgRobotRepository({ pool }), projects, hasher, logger, namePrefix: config.robotNamePrefix });
+  const robots = new RobotService({ robots: new PgRobotStore({ pool }), projects, hasher, logger, namePrefix: config.robotNamePrefix });
   const login = new LoginService({
     users,
     robots,
-    sessions: new RedisSessionRepository({ redis, prefix: config.redis.prefix }),
+    sessions: new RedisSessionStore({ redis, prefix: config.redis.prefix }),
     hasher,
     logger,
     robotNamePrefix: config.robotNamePrefix,
@@ -134,10 +134,10 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     robots,
   });
   const registry = new RegistryClient({ baseUrl: config.registry.url, timeoutMs: config.registry.timeoutMs, token: (repository, actions) => tokens.internalToken(repository, actions) });
-  const artifactRepository = new PgArtifactRepository({ pool });
-  const sync = new ArtifactSyncService({ registry, artifacts: artifactRepository, projects, logger });
-  const artifacts = new ArtifactService({ artifacts: artifactRepository, projects, registry, sync, audit });
-  const repositories = new RepositoryService({ repositories: new PgRepositoryRepository({ pool }), projects, artifacts, audit });
+  const artifactStore = new PgArtifactStore({ pool });
+  const sync = new ArtifactSyncService({ registry, artifacts: artifactStore, projects, logger });
+  const artifacts = new ArtifactService({ artifacts: artifactStore, projects, registry, sync, audit });
+  const repositories = new RepositoryService({ repositories: new PgRepositoryStore({ pool }), projects, artifacts, audit });
   // Replication is built after the task framework, which delivers its hooks: these two
   // are bound to it once it exists (before the server listens).
   const late: { replication?: ReplicationService; trigger?: ReplicationEventTrigger } = {};
@@ -150,14 +150,14 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     scheduleFired: (task, hook) => wired().scheduleFired(task, hook),
   };
   const events = new EventService({
-    events: new PgEventRepository({ pool, audit: auditRepository }),
+    events: new PgEventRepository({ pool, audit: auditStore }),
     sync,
     logger,
     onArtifactChange: (change) => late.trigger?.notify(change),
   });
   const jobs = new HttpJobServiceClient({ baseUrl: config.jobservice.url, secret: config.secret, timeoutMs: config.jobservice.timeoutMs });
   const tasks = new TaskService({
-    tasks: new PgTaskRepository({ pool }),
+    tasks: new PgTaskStore({ pool }),
     jobs,
     jobSpecs: new AesGcmCredentialCipher({ key: config.encryptionKey, purpose: 'task-job' }),
     checkIns: createCheckInProcessors({ logger, replication: replicationHooks }),
@@ -165,11 +165,11 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     coreInternalUrl: config.internalUrl,
     logger,
   });
-  const executions = new ExecutionService({ executions: new PgExecutionRepository({ pool }), tasks, logger });
+  const executions = new ExecutionService({ executions: new PgExecutionStore({ pool }), tasks, logger });
   const reconciler = new TaskReconciler({ tasks, jobs, logger, ...config.taskCheck });
   const adapter = new HttpAdapterClient({ baseUrl: config.adapter.url, secret: config.secret, timeoutMs: config.adapter.timeoutMs });
   const registries = new RegistryService({
-    registries: new PgRegistryRepository({ pool }),
+    registries: new PgRegistryEndpointStore({ pool }),
     cipher: new AesGcmCredentialCipher({ key: config.encryptionKey }),
     adapter,
     localUrl: config.replication.localRegistryUrl,
@@ -177,8 +177,8 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     secret: config.secret,
     logger,
   });
-  const scheduler = new ReplicationScheduler({ schedules: new PgScheduleRepository({ pool }), executions, tasks, logger });
-  const policies = new PolicyService({ policies: new PgPolicyRepository({ pool }), registries, executions, scheduler, logger });
+  const scheduler = new ReplicationScheduler({ schedules: new PgScheduleStore({ pool }), executions, tasks, logger });
+  const policies = new PolicyService({ policies: new PgPolicyStore({ pool }), registries, executions, scheduler, logger });
   const replication = new ReplicationService({
     policies,
     registries,
@@ -233,7 +233,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
       repositories,
       sync,
       audit,
-      vulnerabilities: new VulnerabilityPolicyService({ scans: new PgScanSummaryRepository({ pool }) }),
+      vulnerabilities: new VulnerabilityPolicyService({ scans: new PgScanSummaryStore({ pool }) }),
       registry,
       registryUrl: config.registry.url,
       realm: `${config.externalUrl}/service/token`,

@@ -3,7 +3,7 @@ import { createLogger } from '@wharf/logging';
 import { createTestImage } from '@wharf/testing';
 import type { ProjectService } from '../projects/project.service.js';
 import type { RegistryClient } from '../registry/registry.client.js';
-import type { PgArtifactRepository } from './artifact.repository.js';
+import type { ArtifactStore } from './artifact.store.js';
 import { ArtifactSyncService } from './artifact-sync.service.js';
 
 /**
@@ -33,7 +33,7 @@ function fixture(now: () => number = Date.now) {
     remove: async () => true,
     findByTag: async (_repository: string, tag: string) => (projection.has(tag) ? { digest: image.manifest.digest } : undefined),
     findByDigest: async () => (projection.size > 0 ? { digest: image.manifest.digest } : undefined),
-  } as unknown as PgArtifactRepository;
+  } as unknown as ArtifactStore;
   const projects = { find: async () => ({ id: 1, name: 'lib' }) } as unknown as ProjectService;
   const sync = new ArtifactSyncService({ registry, artifacts, projects, logger: createLogger({ service: 'core', level: 'error', format: 'json' }), now });
   return { sync, registryTags, gates, projection, digest: image.manifest.digest };

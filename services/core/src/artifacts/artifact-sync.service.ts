@@ -2,7 +2,7 @@ import type { Logger } from '@wharf/logging';
 import { isIndexMediaType, MediaType, parseManifest, type ImageManifest, type ParsedManifest } from '@wharf/oci';
 import type { ProjectService } from '../projects/project.service.js';
 import type { RegistryClient } from '../registry/registry.client.js';
-import type { ArtifactFacts, PgArtifactRepository } from './artifact.repository.js';
+import type { ArtifactFacts, ArtifactStore } from './artifact.store.js';
 
 export interface SyncRequest {
   repository: string;
@@ -37,7 +37,7 @@ export function artifactTypeOf(manifest: ParsedManifest): string {
  * returns (read-your-writes) and for every registry event (repair): one function, two triggers.
  */
 export class ArtifactSyncService {
-  readonly #deps: { registry: RegistryClient; artifacts: PgArtifactRepository; projects: ProjectService; logger: Logger };
+  readonly #deps: { registry: RegistryClient; artifacts: ArtifactStore; projects: ProjectService; logger: Logger };
 
   /** The sync under way (or queued last) per repository. */
   readonly #queues = new Map<string, Promise<void>>();
@@ -45,7 +45,7 @@ export class ArtifactSyncService {
   readonly #pushed = new Map<string, number>();
   readonly #now: () => number;
 
-  constructor(deps: { registry: RegistryClient; artifacts: PgArtifactRepository; projects: ProjectService; logger: Logger; now?: () => number }) {
+  constructor(deps: { registry: RegistryClient; artifacts: ArtifactStore; projects: ProjectService; logger: Logger; now?: () => number }) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ArtifactRecord, TagRecord } from './artifact.repository.js';
+import type { ArtifactRecord, TagRecord } from './artifact.store.js';
 
 /** Harbor shows "never" as the zero time. */
 const NEVER = '0001-01-01T00:00:00.000Z';

@@ -5,11 +5,11 @@ import type { ProjectService } from '../projects/project.service.js';
 import { principalName, type Principal } from '../rbac/principal.js';
 import type { RegistryClient } from '../registry/registry.client.js';
 import { ArtifactInvalidError, ArtifactNotFoundError, TagExistsError, TagNotFoundError } from './artifact.errors.js';
-import type { ArtifactRecord, PgArtifactRepository, TagRecord } from './artifact.repository.js';
+import type { ArtifactRecord, ArtifactStore, TagRecord } from './artifact.store.js';
 import type { ArtifactSyncService } from './artifact-sync.service.js';
 
 export interface ArtifactServiceDeps {
-  artifacts: PgArtifactRepository;
+  artifacts: ArtifactStore;
   projects: ProjectService;
   registry: RegistryClient;
   sync: ArtifactSyncService;

@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit.repository.js';
+import type { AuditRecord } from './audit.store.js';
 
 /** Harbor's AuditLog. */
 export function auditView(entry: AuditRecord) {

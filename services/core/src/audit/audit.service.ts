@@ -1,13 +1,13 @@
 import type { ListQuery } from '../listing/list-query.js';
 import { UnauthenticatedError } from '../rbac/access.errors.js';
 import { isSysadmin, type Principal } from '../rbac/principal.js';
-import type { AuditEntry, AuditRecord, PgAuditRepository } from './audit.repository.js';
+import type { AuditEntry, AuditRecord, AuditStore } from './audit.store.js';
 
 /** The audit log: who did what to which resource, and when. */
 export class AuditService {
-  readonly #audit: PgAuditRepository;
+  readonly #audit: AuditStore;
 
-  constructor(deps: { audit: PgAuditRepository }) {
+  constructor(deps: { audit: AuditStore }) {
     this.#audit = deps.audit;
   }
 

@@ -1,5 +1,5 @@
 import { withTransaction, type Pool } from '@wharf/db';
-import type { AuditEntry, PgAuditRepository } from '../audit/audit.repository.js';
+import type { AuditEntry, PgAuditStore } from '../audit/audit.store.js';
 
 /** A pull to count: the registry event's id, what was pulled and by whom. */
 export interface PullEvent {
@@ -21,9 +21,9 @@ function latest<T extends { at: Date }>(times: Map<string, T>, key: string, valu
 /** Applied registry events (events arrive at least once) and what a pull changes. */
 export class PgEventRepository {
   readonly #pool: Pool;
-  readonly #audit: PgAuditRepository;
+  readonly #audit: PgAuditStore;
 
-  constructor(deps: { pool: Pool; audit: PgAuditRepository }) {
+  constructor(deps: { pool: Pool; audit: PgAuditStore }) {
     this.#pool = deps.pool;
     this.#audit = deps.audit;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { roleNames } from '../rbac/roles.js';
-import type { MemberRecord } from './member.repository.js';
+import type { MemberRecord } from './member.store.js';
 import { rowIdSchema } from '../listing/db-range.js';
 
 export const memberSchema = z.object({

@@ -3,7 +3,7 @@ import type { Principal } from '../rbac/principal.js';
 import { isRoleId, type RoleId } from '../rbac/roles.js';
 import type { UserService } from '../users/user.service.js';
 import { MemberExistsError, MemberInvalidError, MemberNotFoundError } from './member.errors.js';
-import type { MemberRecord, PgMemberRepository } from './member.repository.js';
+import type { MemberRecord, MemberStore } from './member.store.js';
 
 export interface NewMember {
   role_id?: number;
@@ -13,11 +13,11 @@ export interface NewMember {
 
 /** Project members and their roles; every call checks the caller's `member` permission. */
 export class MemberService {
-  readonly #members: PgMemberRepository;
+  readonly #members: MemberStore;
   readonly #projects: ProjectService;
   readonly #users: UserService;
 
-  constructor(deps: { members: PgMemberRepository; projects: ProjectService; users: UserService }) {
+  constructor(deps: { members: MemberStore; projects: ProjectService; users: UserService }) {
     this.#members = deps.members;
     this.#projects = deps.projects;
     this.#users = deps.users;

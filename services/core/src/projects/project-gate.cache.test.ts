@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProjectGateCache } from './project-gate.cache.js';
-import type { ProjectGateInfo } from './project.repository.js';
+import type { ProjectGateInfo } from './project.store.js';
 
 function project(name: string, creationTime = new Date(0)): ProjectGateInfo {
   return { id: 1, name, metadata: {}, creationTime };

@@ -1,4 +1,4 @@
-import type { ProjectGateInfo } from './project.repository.js';
+import type { ProjectGateInfo } from './project.store.js';
 
 export interface ProjectGateCacheOptions {
   load: (name: string) => Promise<ProjectGateInfo | undefined>;

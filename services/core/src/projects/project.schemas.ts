@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RoleId } from '../rbac/roles.js';
-import type { ProjectRecord } from './project.repository.js';
+import type { ProjectRecord } from './project.store.js';
 
 export const projectRequestSchema = z.object({
   project_name: z.string().max(255).optional(),

@@ -7,7 +7,7 @@ import type { Action, ProjectResource, RoleId } from '../rbac/roles.js';
 import { ProjectExistsError, ProjectInvalidError, ProjectNotEmptyError, ProjectNotFoundError } from './project.errors.js';
 import type { ProjectChanges } from './project-changes.js';
 import type { ProjectGateCache } from './project-gate.cache.js';
-import type { PgProjectRepository, ProjectFilter, ProjectGateInfo, ProjectRecord, Visibility } from './project.repository.js';
+import type { ProjectFilter, ProjectGateInfo, ProjectRecord, ProjectStore, Visibility } from './project.store.js';
 
 export type { ProjectGateInfo, ProjectRecord };
 
@@ -33,7 +33,7 @@ export interface ProjectAuditor {
 }
 
 export interface ProjectServiceDeps {
-  projects: PgProjectRepository;
+  projects: ProjectStore;
   /** Where the gate's view of projects is kept; every change here is announced to it. */
   gate?: { cache: ProjectGateCache; changes: ProjectChanges };
   rbac: RbacService;

@@ -7,11 +7,11 @@ import type { AdapterClient } from '../replication/adapter.client.js';
 import type { AdapterPattern, RegistryInfo, WireRegistry } from '../replication/resource.schemas.js';
 import type { CredentialCipher } from './credential-cipher.js';
 import { RegistryExistsError, RegistryInUseError, RegistryInvalidError, RegistryNotFoundError, RegistryUnhealthyError } from './registry.errors.js';
-import type { RegistryFields, RegistryRepository, StoredRegistry } from './registry.repository.js';
+import type { RegistryFields, RegistryEndpointStore, StoredRegistry } from './registry-endpoint.store.js';
 import { MASK, type Registry, type RegistryCreate, type RegistryCredential, type RegistryPing, type RegistryUpdate } from './registry.schemas.js';
 
 export interface RegistryServiceDeps {
-  registries: RegistryRepository;
+  registries: RegistryEndpointStore;
   cipher: CredentialCipher;
   adapter: AdapterClient;
   /** The local Wharf as a replication side: core's internal URL (or CORE_LOCAL_REGISTRY_URL). */

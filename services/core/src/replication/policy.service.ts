@@ -6,12 +6,12 @@ import type { Registry } from '../registries/registry.schemas.js';
 import { requireSysadmin, type RegistryService } from '../registries/registry.service.js';
 import type { ExecutionService } from '../tasks/execution.service.js';
 import { PolicyExistsError, PolicyInvalidError, PolicyNotFoundError, PolicyPreconditionError } from './policy.errors.js';
-import type { PolicyRepository } from './policy.repository.js';
+import type { PolicyStore } from './policy.store.js';
 import { toPolicyFields, type PolicyFields, type PolicyRequest, type ReplicationPolicy } from './policy.schemas.js';
 import { REPLICATION, type ReplicationScheduler } from './schedule.service.js';
 
 export interface PolicyServiceDeps {
-  policies: PolicyRepository;
+  policies: PolicyStore;
   registries: RegistryService;
   executions: ExecutionService;
   scheduler: ReplicationScheduler;

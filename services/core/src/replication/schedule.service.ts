@@ -3,7 +3,7 @@ import type { ExecutionService } from '../tasks/execution.service.js';
 import type { TaskService } from '../tasks/task.service.js';
 import type { JobHook, Task } from '../tasks/tasks.schemas.js';
 import { PolicyScheduleError } from './policy.errors.js';
-import type { ScheduleRepository } from './schedule.repository.js';
+import type { ScheduleStore } from './schedule.store.js';
 
 /** The job name and vendor of Harbor's scheduler. */
 export const SCHEDULER = 'SCHEDULER';
@@ -27,9 +27,9 @@ export function fireIdOf(hook: JobHook): string {
  * back as hooks (and check-ins) of that task's runs and is claimed once by its fire id.
  */
 export class ReplicationScheduler {
-  readonly #deps: { schedules: ScheduleRepository; executions: ExecutionService; tasks: TaskService; logger: Logger };
+  readonly #deps: { schedules: ScheduleStore; executions: ExecutionService; tasks: TaskService; logger: Logger };
 
-  constructor(deps: { schedules: ScheduleRepository; executions: ExecutionService; tasks: TaskService; logger: Logger }) {
+  constructor(deps: { schedules: ScheduleStore; executions: ExecutionService; tasks: TaskService; logger: Logger }) {
     this.#deps = deps;
   }
 

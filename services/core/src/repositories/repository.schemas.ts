@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RepositoryRecord } from './repository.repository.js';
+import type { RepositoryRecord } from './repository.store.js';
 
 export const repositoryUpdateSchema = z.object({ description: z.string().max(4096).optional() }).passthrough();
 

@@ -4,10 +4,10 @@ import type { ListQuery } from '../listing/list-query.js';
 import type { ProjectService } from '../projects/project.service.js';
 import { principalName, type Principal } from '../rbac/principal.js';
 import { RepositoryNotFoundError } from './repository.errors.js';
-import type { PgRepositoryRepository, RepositoryRecord, RepositoryScope } from './repository.repository.js';
+import type { RepositoryRecord, RepositoryScope, RepositoryStore } from './repository.store.js';
 
 export interface RepositoryServiceDeps {
-  repositories: PgRepositoryRepository;
+  repositories: RepositoryStore;
   projects: ProjectService;
   artifacts: ArtifactService;
   audit: AuditService;

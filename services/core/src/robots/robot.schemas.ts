@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RobotRecord } from './robot.repository.js';
+import type { RobotRecord } from './robot.store.js';
 import { INT4_MAX } from '../listing/db-range.js';
 
 const accessSchema = z.object({ resource: z.string().optional(), action: z.string().optional(), effect: z.string().optional() });

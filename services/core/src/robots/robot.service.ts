@@ -6,7 +6,7 @@ import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { isSysadmin, type Principal, type RobotPermission } from '../rbac/principal.js';
 import { meetsPasswordRule, PASSWORD_RULE, type PasswordHasher } from '../users/password-hasher.js';
 import { RobotExistsError, RobotInvalidError, RobotNotFoundError } from './robot.errors.js';
-import type { PgRobotRepository, RobotRecord } from './robot.repository.js';
+import type { RobotRecord, RobotStore } from './robot.store.js';
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const ACTIONS = new Set(['*', 'pull', 'push', 'create', 'read', 'update', 'delete', 'list', 'operate', 'scanner-pull', 'stop']);
@@ -32,7 +32,7 @@ export interface RobotInput {
 }
 
 export interface RobotServiceDeps {
-  robots: PgRobotRepository;
+  robots: RobotStore;
   projects: ProjectService;
   hasher: PasswordHasher;
   logger: Logger;

@@ -1,8 +1,8 @@
-import type { ProjectRecord } from '../projects/project.repository.js';
+import type { ProjectRecord } from '../projects/project.store.js';
 import type { ProjectService } from '../projects/project.service.js';
 import { UnauthenticatedError } from '../rbac/access.errors.js';
 import type { Principal } from '../rbac/principal.js';
-import type { RepositoryRecord } from '../repositories/repository.repository.js';
+import type { RepositoryRecord } from '../repositories/repository.store.js';
 import type { RepositoryService } from '../repositories/repository.service.js';
 
 const SEARCH_LIMIT = 100;

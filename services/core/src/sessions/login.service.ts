@@ -5,12 +5,12 @@ import type { RobotService } from '../robots/robot.service.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { UserService } from '../users/user.service.js';
 import { LoginFailedError, LoginThrottledError } from './session.errors.js';
-import type { RedisSessionRepository, SessionData } from './session.repository.js';
+import type { SessionData, SessionStore } from './session.store.js';
 
 export interface LoginServiceDeps {
   users: UserService;
   robots: RobotService;
-  sessions: RedisSessionRepository;
+  sessions: SessionStore;
   hasher: PasswordHasher;
   logger: Logger;
   robotNamePrefix: string;

@@ -1,6 +1,6 @@
 import type { Logger } from '@wharf/logging';
 import type { ListQuery } from '../listing/list-query.js';
-import type { ExecutionFilter, ExecutionRepository } from './execution.repository.js';
+import type { ExecutionFilter, ExecutionStore } from './execution.store.js';
 import { ExecutionNotFoundError } from './task.errors.js';
 import type { TaskService } from './task.service.js';
 import { executionInputSchema, type Execution, type ExecutionTrigger, type ExtraAttrs } from './tasks.schemas.js';
@@ -14,9 +14,9 @@ const STOP_CONCURRENCY = 8;
  * ended by its vendor with markDone / markError.
  */
 export class ExecutionService {
-  readonly #deps: { executions: ExecutionRepository; tasks: TaskService; logger: Logger };
+  readonly #deps: { executions: ExecutionStore; tasks: TaskService; logger: Logger };
 
-  constructor(deps: { executions: ExecutionRepository; tasks: TaskService; logger: Logger }) {
+  constructor(deps: { executions: ExecutionStore; tasks: TaskService; logger: Logger }) {
     this.#deps = deps;
   }
 

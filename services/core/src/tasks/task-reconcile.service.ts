@@ -1,7 +1,7 @@
 import { isFinalJobStatus, type JobStatsV1 } from '@wharf/contracts';
 import type { Logger } from '@wharf/logging';
 import type { JobServiceClient } from '../jobs/jobservice.client.js';
-import type { TaskToCheck } from './task.repository.js';
+import type { TaskToCheck } from './task.store.js';
 import type { TaskService } from './task.service.js';
 
 export interface TaskReconcilerDeps {

@@ -6,11 +6,11 @@ import type { JobServiceClient } from '../jobs/jobservice.client.js';
 import type { ListQuery } from '../listing/list-query.js';
 import type { CheckInProcessors, StatusListeners } from './check-in.registry.js';
 import { ExecutionNotFoundError, TaskLogNotFoundError, TaskNotFoundError, TaskOfJobNotFoundError } from './task.errors.js';
-import type { TaskRepository, TaskToCheck } from './task.repository.js';
+import type { TaskStore, TaskToCheck } from './task.store.js';
 import { hookJobId, hookRevision, taskJobSchema, type ExtraAttrs, type JobHook, type Task, type TaskJob, type TaskStatus } from './tasks.schemas.js';
 
 export interface TaskServiceDeps {
-  tasks: TaskRepository;
+  tasks: TaskStore;
   jobs: JobServiceClient;
   /** Seals the job kept with each task (parameters may carry credentials), to submit it again if jobservice loses it. */
   jobSpecs: JobSpecCipher;

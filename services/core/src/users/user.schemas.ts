@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UserRecord } from './user.repository.js';
+import type { UserRecord } from './user.store.js';
 
 export const userCreationSchema = z.object({
   username: z.string().max(255),

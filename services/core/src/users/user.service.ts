@@ -4,10 +4,10 @@ import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { isSysadmin, type Principal } from '../rbac/principal.js';
 import { meetsPasswordRule, PASSWORD_RULE, type PasswordHasher } from './password-hasher.js';
 import { NotAUserError, PasswordRejectedError, UserExistsError, UserInvalidError, UserNotFoundError, WrongPasswordError } from './user.errors.js';
-import type { PgUserRepository, UserRecord } from './user.repository.js';
+import type { UserRecord, UserStore } from './user.store.js';
 
 export interface UserServiceDeps {
-  users: PgUserRepository;
+  users: UserStore;
   hasher: PasswordHasher;
   logger: Logger;
   selfRegistration: boolean;

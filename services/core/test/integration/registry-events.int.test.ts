@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, migrate, type Pool } from '@wharf/db';
 import { createTestDatabase, type TestDatabase } from '@wharf/testing';
-import { PgAuditRepository } from '../../src/audit/audit.repository.js';
+import { PgAuditStore } from '../../src/audit/audit.store.js';
 import { PgEventRepository } from '../../src/events/event.repository.js';
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -17,7 +17,7 @@ describe('applied registry events on a real Postgres', () => {
     db = await createTestDatabase('core_events');
     await migrate({ url: db.url, schema: 'core_events', dir: MIGRATIONS });
     pool = createPool({ url: db.url, schema: 'core_events' });
-    events = new PgEventRepository({ pool, audit: new PgAuditRepository({ pool }) });
+    events = new PgEventRepository({ pool, audit: new PgAuditStore({ pool }) });
   });
   afterAll(async () => {
     await pool?.end();

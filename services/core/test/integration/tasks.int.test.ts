@@ -13,10 +13,10 @@ import { securityContext } from '../../src/http/security.js';
 import { HttpJobServiceClient } from '../../src/jobs/jobservice.client.js';
 import type { ListQuery } from '../../src/listing/list-query.js';
 import type { LoginService } from '../../src/sessions/login.service.js';
-import { PgExecutionRepository } from '../../src/tasks/execution.repository.js';
+import { PgExecutionStore } from '../../src/tasks/execution.store.js';
 import { ExecutionService } from '../../src/tasks/execution.service.js';
 import { jobHookRoutes } from '../../src/tasks/job-hook.routes.js';
-import { PgTaskRepository } from '../../src/tasks/task.repository.js';
+import { PgTaskStore } from '../../src/tasks/task.store.js';
 import { AesGcmCredentialCipher } from '../../src/registries/credential-cipher.js';
 import { TaskReconciler } from '../../src/tasks/task-reconcile.service.js';
 import { TaskService } from '../../src/tasks/task.service.js';
@@ -39,7 +39,7 @@ describe('executions, tasks and job status hooks', () => {
   let db: TestDatabase;
   let pool: Pool;
   let fake: FakeJobservice;
-  let taskRepository: PgTaskRepository;
+  let taskStore: PgTaskStore;
   let tasks: TaskService;
   let executions: ExecutionService;
   let app: Express;
@@ -52,16 +52,16 @@ describe('executions, tasks and job status hooks', () => {
     fake = new FakeJobservice(SECRET);
     await fake.start();
     const logger = createLogger({ service: 'core', level: 'error', format: 'json' });
-    taskRepository = new PgTaskRepository({ pool });
+    taskStore = new PgTaskStore({ pool });
     tasks = new TaskService({
-      tasks: taskRepository,
+      tasks: taskStore,
       jobs: new HttpJobServiceClient({ baseUrl: fake.url, secret: new Secret(SECRET), timeoutMs: 5000, backoffMs: 10 }),
       jobSpecs: new AesGcmCredentialCipher({ key: new Secret('k'.repeat(32)), purpose: 'task-job' }),
       checkIns: { REPLICATION: async (task, hook) => void checkIns.push({ taskId: task.id, checkIn: hook.check_in ?? '' }) },
       coreInternalUrl: INTERNAL_URL,
       logger,
     });
-    executions = new ExecutionService({ executions: new PgExecutionRepository({ pool }), tasks, logger });
+    executions = new ExecutionService({ executions: new PgExecutionStore({ pool }), tasks, logger });
     app = express();
     app.use(requestId());
     app.use(securityContext({ login: {} as LoginService, secret: new Secret(SECRET) }));
@@ -230,7 +230,7 @@ describe('executions, tasks and job status hooks', () => {
     await hook(done!, 'Success', R1);
     fake.forget(gone!.jobId!);
     // A task whose job was never submitted (the process died between insert and submit).
-    const unsubmitted = (await taskRepository.create({ executionId: execution.id, extraAttrs: {} }))!;
+    const unsubmitted = (await taskStore.create({ executionId: execution.id, extraAttrs: {} }))!;
 
     const afterStop = await executions.stop(execution.id);
     expect(fake.stopCalls()).toEqual(expect.arrayContaining([running!.jobId, gone!.jobId]));
@@ -362,7 +362,7 @@ describe('executions, tasks and job status hooks', () => {
       expect(ended.statusMessage).toMatch(/jobservice no longer knows job .*; submitted again 2 times already/);
 
       const execution = await executions.create('REPLICATION', 12, 'MANUAL');
-      const unkept = (await taskRepository.create({ executionId: execution.id, extraAttrs: {} }))!;
+      const unkept = (await taskStore.create({ executionId: execution.id, extraAttrs: {} }))!;
       await reconciler.run();
       expect(await tasks.get(unkept.id)).toMatchObject({ status: 'Error' });
       expect((await tasks.get(unkept.id)).statusMessage).toContain('was never submitted');
@@ -371,7 +371,7 @@ describe('executions, tasks and job status hooks', () => {
     it('keeps a task Pending when jobservice refused the connection at creation, and submits its job once jobservice answers', async () => {
       const logger = createLogger({ service: 'core', level: 'error', format: 'json' });
       const whileDown = new TaskService({
-        tasks: taskRepository,
+        tasks: taskStore,
         // A port nobody listens on: the connection is refused.
         jobs: new HttpJobServiceClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, secret: new Secret(SECRET), timeoutMs: 500, attempts: 1 }),
         jobSpecs: new AesGcmCredentialCipher({ key: new Secret('k'.repeat(32)), purpose: 'task-job' }),

@@ -33,7 +33,20 @@ const toRecord = (row: MemberRow): MemberRecord => ({
   role: row.role,
 });
 
-export class PgMemberRepository implements MemberRoleReader {
+/** The store of project members (users only, for now) and their roles. */
+export interface MemberStore extends MemberRoleReader {
+  /** One page of the project's members, by id; `entityName` matches part of the name. */
+  list(projectId: number, entityName: string | undefined, limit: number, offset: number): Promise<{ items: MemberRecord[]; total: number }>;
+  find(projectId: number, id: number): Promise<MemberRecord | undefined>;
+  /** Adds a user member; undefined when the user already is one. */
+  addUser(projectId: number, userId: number, role: RoleId): Promise<number | undefined>;
+  /** False when there is no such member. */
+  updateRole(projectId: number, id: number, role: RoleId): Promise<boolean>;
+  /** False when there is no such member. */
+  delete(projectId: number, id: number): Promise<boolean>;
+}
+
+export class PgMemberStore implements MemberStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

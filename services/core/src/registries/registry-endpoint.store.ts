@@ -21,7 +21,7 @@ export interface StoredRegistry {
 
 export type RegistryFields = Omit<StoredRegistry, 'id' | 'status' | 'creationTime' | 'updateTime'>;
 
-export interface RegistryRepository {
+export interface RegistryEndpointStore {
   /** Undefined when the name is taken. */
   create(fields: RegistryFields): Promise<StoredRegistry | undefined>;
   findById(id: number): Promise<StoredRegistry | undefined>;
@@ -76,7 +76,7 @@ const columns: Record<string, Column> = {
 
 const isPgError = (error: unknown, code: string) => (error as { code?: unknown } | undefined)?.code === code;
 
-export class PgRegistryRepository implements RegistryRepository {
+export class PgRegistryEndpointStore implements RegistryEndpointStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

@@ -52,7 +52,28 @@ const columns: Record<string, Column> = {
   update_time: { sql: 'update_time', type: 'time' },
 };
 
-export class PgUserRepository {
+export type UserFields = { username: string; email: string; realname: string; comment: string; passwordHash: string; sysadmin: boolean };
+
+/** The store of users (database authentication mode). */
+export interface UserStore {
+  findById(id: number): Promise<UserRecord | undefined>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Whether another user (not `exceptUserId`) has the email, case-insensitively. */
+  emailTaken(email: string, exceptUserId?: number): Promise<boolean>;
+  /** Creates the user unless the name is taken; undefined when it was. */
+  create(user: UserFields): Promise<UserRecord | undefined>;
+  list(query: ListQuery): Promise<{ items: UserRecord[]; total: number }>;
+  /** Users whose name contains `username`, by name. */
+  search(username: string, limit: number, offset: number): Promise<{ items: UserRecord[]; total: number }>;
+  updateProfile(id: number, profile: { email: string; realname: string; comment: string }): Promise<boolean>;
+  /** Sets the password and bumps its version, which ends refresh tokens issued before. */
+  setPassword(id: number, passwordHash: string): Promise<boolean>;
+  setSysadmin(id: number, sysadmin: boolean): Promise<boolean>;
+  /** Deletes the user and their memberships. */
+  delete(id: number): Promise<boolean>;
+}
+
+export class PgUserStore implements UserStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {
@@ -77,7 +98,7 @@ export class PgUserRepository {
   }
 
   /** Creates the user unless the name is taken; undefined when it was. */
-  async create(user: { username: string; email: string; realname: string; comment: string; passwordHash: string; sysadmin: boolean }): Promise<UserRecord | undefined> {
+  async create(user: UserFields): Promise<UserRecord | undefined> {
     const result = await this.#pool.query<UserRow>(
       `INSERT INTO harbor_user (username, email, realname, comment, password_hash, sysadmin_flag)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING *`,

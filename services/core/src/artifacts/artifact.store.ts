@@ -129,8 +129,27 @@ const columns: Record<string, Column> = {
   id: { sql: 'a.id', type: 'bigint' },
 };
 
+/** The projection of the registry: artifacts, their tags and references. */
+export interface ArtifactStore {
+  findByDigest(repository: string, digest: string): Promise<ArtifactRecord | undefined>;
+  findByTag(repository: string, tag: string): Promise<ArtifactRecord | undefined>;
+  /** One page of the repository's artifacts, newest push first by default. */
+  list(repository: string, query: ListQuery): Promise<{ items: ArtifactRecord[]; total: number }>;
+  /**
+   * Records the artifact as the registry describes it (creating its repository when new)
+   * and points `tags` at it. Re-applying the same facts changes nothing.
+   */
+  upsert(projectId: number, repository: string, facts: ArtifactFacts, tags: readonly string[]): Promise<number>;
+  /** Removes the artifact (and its tags); false when it was not there. */
+  remove(repository: string, digest: string): Promise<boolean>;
+  removeTag(repository: string, tag: string): Promise<boolean>;
+  /** The repository's tag names, sorted. */
+  tagNames(repository: string): Promise<string[]>;
+  digests(repository: string): Promise<string[]>;
+}
+
 /** The artifact, tag and artifact_reference tables (the projection of the registry). */
-export class PgArtifactRepository {
+export class PgArtifactStore implements ArtifactStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

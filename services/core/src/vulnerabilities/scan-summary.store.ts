@@ -1,7 +1,12 @@
 import type { Pool } from '@wharf/db';
 
 /** Known scan results (the scanner fills them later; the /v2 gate reads them now). */
-export class PgScanSummaryRepository {
+export interface ScanSummaryStore {
+  /** The artifact's highest known severity; undefined when it was never scanned. */
+  severityOf(digest: string): Promise<string | undefined>;
+}
+
+export class PgScanSummaryStore implements ScanSummaryStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

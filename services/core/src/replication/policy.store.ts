@@ -4,7 +4,7 @@ import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import type { PolicyFields, ReplicationPolicy, TriggerType } from './policy.schemas.js';
 import type { ReplicationFilter } from './resource.schemas.js';
 
-export interface PolicyRepository {
+export interface PolicyStore {
   /** Undefined when the name is taken. */
   create(fields: PolicyFields): Promise<ReplicationPolicy | undefined>;
   findById(id: number): Promise<ReplicationPolicy | undefined>;
@@ -83,7 +83,7 @@ const values = (f: PolicyFields): unknown[] => [
   f.singleActiveReplication,
 ];
 
-export class PgPolicyRepository implements PolicyRepository {
+export class PgPolicyStore implements PolicyStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

@@ -8,7 +8,7 @@ export interface PolicySchedule {
   cron: string;
 }
 
-export interface ScheduleRepository {
+export interface ScheduleStore {
   find(policyId: number): Promise<PolicySchedule | undefined>;
   findByExecution(executionId: number): Promise<PolicySchedule | undefined>;
   save(schedule: PolicySchedule): Promise<void>;
@@ -27,7 +27,7 @@ interface ScheduleRow {
 
 const toSchedule = (row: ScheduleRow): PolicySchedule => ({ policyId: row.policy_id, executionId: row.execution_id, taskId: row.task_id, cron: row.cron });
 
-export class PgScheduleRepository implements ScheduleRepository {
+export class PgScheduleStore implements ScheduleStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

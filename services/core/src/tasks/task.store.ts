@@ -2,7 +2,7 @@ import type { Pool } from '@wharf/db';
 import { withTransaction } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
 import { pageClause, toSql, type Column } from '../listing/list-sql.js';
-import { lockExecution, refreshExecution } from './execution.repository.js';
+import { lockExecution, refreshExecution } from './execution.store.js';
 import type { ExtraAttrs, Task, TaskStatus } from './tasks.schemas.js';
 
 /** A status to apply: the status, its code in the status order and the run (revision) it belongs to. */
@@ -30,7 +30,7 @@ export interface TaskToCheck {
   jobMissingSince: Date | null;
 }
 
-export interface TaskRepository {
+export interface TaskStore {
   /** Inserts a Pending task and counts it in its execution; undefined when the execution does not exist. */
   create(input: { executionId: number; extraAttrs: ExtraAttrs; jobSpecSealed?: string; jobPeriodic?: boolean }): Promise<Task | undefined>;
   setJobId(id: number, jobId: string): Promise<void>;
@@ -156,7 +156,7 @@ export const GUARDED_STATUS_UPDATE = `UPDATE task
    AND ((status_revision = $4::bigint AND status_code < $3::int) OR status_revision < $4::bigint)
 RETURNING *`;
 
-export class PgTaskRepository implements TaskRepository {
+export class PgTaskStore implements TaskStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

@@ -10,7 +10,7 @@ export interface ExecutionFilter {
   vendorId?: number;
 }
 
-export interface ExecutionRepository {
+export interface ExecutionStore {
   create(input: { vendorType: string; vendorId: number; trigger: ExecutionTrigger; extraAttrs: ExtraAttrs }): Promise<Execution>;
   findById(id: number): Promise<Execution | undefined>;
   list(filter: ExecutionFilter, query: ListQuery): Promise<{ items: Execution[]; total: number }>;
@@ -129,7 +129,7 @@ export async function refreshExecution(tx: Queryable, id: number): Promise<void>
   );
 }
 
-export class PgExecutionRepository implements ExecutionRepository {
+export class PgExecutionStore implements ExecutionStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

@@ -70,7 +70,24 @@ const columns: Record<string, Column> = {
   creation_time: { sql: 'creation_time', type: 'time' },
 };
 
-export class PgRobotRepository {
+export type NewRobot = Omit<RobotRecord, 'id' | 'creationTime' | 'updateTime' | 'secretVersion'>;
+export type RobotChange = { description: string; disabled: boolean; duration: number; expiresAt: number; permissions: RobotPermission[] };
+
+/** The store of robot accounts, secrets hashed. */
+export interface RobotStore {
+  findById(id: number): Promise<RobotRecord | undefined>;
+  /** By the stored name (without the prefix). */
+  findByName(name: string): Promise<RobotRecord | undefined>;
+  list(query: ListQuery): Promise<{ items: RobotRecord[]; total: number }>;
+  /** Undefined when the name is taken. */
+  create(robot: NewRobot): Promise<RobotRecord | undefined>;
+  update(id: number, change: RobotChange): Promise<void>;
+  /** Replaces the secret; the version bump ends refresh tokens issued with the old one. */
+  setSecret(id: number, secretHash: string): Promise<void>;
+  delete(id: number): Promise<boolean>;
+}
+
+export class PgRobotStore implements RobotStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {
@@ -101,7 +118,7 @@ export class PgRobotRepository {
   }
 
   /** Undefined when the name is taken. */
-  async create(robot: Omit<RobotRecord, 'id' | 'creationTime' | 'updateTime' | 'secretVersion'>): Promise<RobotRecord | undefined> {
+  async create(robot: NewRobot): Promise<RobotRecord | undefined> {
     const result = await this.#pool.query<RobotRow>(
       `INSERT INTO robot (name, description, secret_hash, level, project_id, duration, expires_at, disabled, creator_type, creator_ref, permissions)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING RETURNING *`,
@@ -110,7 +127,7 @@ export class PgRobotRepository {
     return result.rows[0] ? toRecord(result.rows[0]) : undefined;
   }
 
-  async update(id: number, change: { description: string; disabled: boolean; duration: number; expiresAt: number; permissions: RobotPermission[] }): Promise<void> {
+  async update(id: number, change: RobotChange): Promise<void> {
     await this.#pool.query(
       `UPDATE robot SET description = $2, disabled = $3, duration = $4, expires_at = $5, permissions = $6, update_time = now() WHERE id = $1`,
       [id, change.description, change.disabled, change.duration, change.expiresAt, JSON.stringify(change.permissions)],

@@ -75,7 +75,30 @@ export interface ProjectFilter {
   owner?: string;
 }
 
-export class PgProjectRepository {
+export type NewProject = { name: string; ownerId: number | null; metadata: Record<string, string>; cveAllowlist: { items: { cve_id: string }[]; expiresAt: number | null } };
+export type ProjectChange = { metadata: Record<string, string>; cveAllowlist?: { items: { cve_id: string }[]; expiresAt: number | null } | undefined };
+
+/** The store of projects, their metadata and what summaries count of them. */
+export interface ProjectStore {
+  findById(id: number): Promise<ProjectRecord | undefined>;
+  findByName(name: string): Promise<ProjectRecord | undefined>;
+  /** The gate's view of a project. */
+  findGateInfo(name: string): Promise<ProjectGateInfo | undefined>;
+  exists(name: string): Promise<boolean>;
+  list(filter: ProjectFilter, query: ListQuery): Promise<{ items: ProjectRecord[]; total: number }>;
+  /** Creates the project with its metadata and its creator as project admin; undefined when the name is taken. */
+  create(project: NewProject): Promise<number | undefined>;
+  /** Adds or replaces metadata keys (and the CVE allowlist when given). */
+  update(id: number, change: ProjectChange): Promise<void>;
+  /** Deletes the project if it holds no repository; returns the repository count otherwise. */
+  deleteIfEmpty(id: number): Promise<{ deleted: boolean; repositories: number }>;
+  /** Members by role id. */
+  memberCounts(id: number): Promise<Record<number, number>>;
+  /** Bytes of the project's artifacts. */
+  storageUsed(id: number): Promise<number>;
+}
+
+export class PgProjectStore implements ProjectStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {
@@ -142,7 +165,7 @@ export class PgProjectRepository {
   }
 
   /** Creates the project with its metadata and its creator as project admin; undefined when the name is taken. */
-  async create(project: { name: string; ownerId: number | null; metadata: Record<string, string>; cveAllowlist: { items: { cve_id: string }[]; expiresAt: number | null } }): Promise<number | undefined> {
+  async create(project: NewProject): Promise<number | undefined> {
     return withTransaction(this.#pool, async (tx) => {
       const inserted = await tx.query<{ project_id: number }>(
         `INSERT INTO project (name, owner_id, cve_allowlist_items, cve_allowlist_expires_at) VALUES ($1, $2, $3, $4)
@@ -162,7 +185,7 @@ export class PgProjectRepository {
     });
   }
 
-  async update(id: number, change: { metadata: Record<string, string>; cveAllowlist?: { items: { cve_id: string }[]; expiresAt: number | null } }): Promise<void> {
+  async update(id: number, change: ProjectChange): Promise<void> {
     await withTransaction(this.#pool, async (tx) => {
       await tx.query(
         `INSERT INTO project_metadata (project_id, name, value) SELECT $1, k, v FROM jsonb_each_text($2::jsonb) AS e(k, v)

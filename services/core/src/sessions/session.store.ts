@@ -41,11 +41,23 @@ end
 return 1
 `;
 
+/** Browser sessions and the login failure counters. */
+export interface SessionStore {
+  create(data: Omit<SessionData, 'csrfToken' | 'createdAt'>, ttlMs: number): Promise<{ id: string; session: SessionData }>;
+  /** The session, its idle timer restarted; undefined when unknown or expired. */
+  touch(id: string, ttlMs: number): Promise<SessionData | undefined>;
+  delete(id: string): Promise<void>;
+  /** Asks to check one password of `account` from `address` (see RedisSessionStore). */
+  beginAttempt(account: string, address: string, limits: { maxFailures: number; maxAddressFailures: number }): Promise<AttemptGate>;
+  /** Ends a check that beginAttempt let go. */
+  endAttempt(account: string, address: string, outcome: { outcome: 'succeeded' | 'failed' | 'undecided'; windowMs: number; maxFailures: number; maxAddressFailures: number }): Promise<void>;
+}
+
 /**
  * Browser sessions and login failure counters in Redis. Session ids, account names and
  * addresses are hashed into keys, so none appears in Redis in clear.
  */
-export class RedisSessionRepository {
+export class RedisSessionStore implements SessionStore {
   readonly #redis: Redis;
   readonly #prefix: string;
 

@@ -59,7 +59,22 @@ const columns: Record<string, Column> = {
   update_time: { sql: 'r.update_time', type: 'time' },
 };
 
-export class PgRepositoryRepository {
+/** The store of (image) repositories, and what listing them by the caller's projects needs. */
+export interface RepositoryStore {
+  find(name: string): Promise<RepositoryRecord | undefined>;
+  /** One page of the repositories in scope (and in the project, when given), newest first by default. */
+  list(scope: RepositoryScope, query: ListQuery, projectId?: number): Promise<{ items: RepositoryRecord[]; total: number }>;
+  /** Names after `last` in byte order (the /v2 catalog), limited to the scope. */
+  names(scope: RepositoryScope, limit: number, last: string | undefined): Promise<string[]>;
+  updateDescription(name: string, description: string): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
+  /** Projects in which the user is a member (for listing). */
+  memberProjects(userId: number): Promise<number[]>;
+  projectIdsByName(names: readonly string[]): Promise<number[]>;
+  statistics(scope: RepositoryScope): Promise<{ publicRepos: number; privateRepos: number; storage: number }>;
+}
+
+export class PgRepositoryStore implements RepositoryStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

@@ -31,7 +31,17 @@ const columns: Record<string, Column> = {
   id: { sql: 'id', type: 'bigint' },
 };
 
-export class PgAuditRepository {
+/** The audit log. */
+export interface AuditStore {
+  /** Records the entry; one with a dedupe key already present is not recorded again. */
+  add(entry: AuditEntry): Promise<void>;
+  /** Entries of the given projects (all when undefined), newest first by default. */
+  list(projectIds: readonly number[] | undefined, query: ListQuery): Promise<{ items: AuditRecord[]; total: number }>;
+  /** Projects in which the user's role may list the audit log. */
+  projectsWithLogAccess(userId: number): Promise<number[]>;
+}
+
+export class PgAuditStore implements AuditStore {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {
