@@ -1,0 +1,1 @@
+export { KeyedMutex, type AcquireOptions } from './keyed-mutex.js';
