@@ -1,6 +1,7 @@
 import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import { describeTextProblem, jsonTextProblem } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
+import { LRUCache } from 'lru-cache';
 import {
   digestOf,
   effectiveArtifactType,
@@ -89,10 +90,13 @@ export class ManifestService {
   /**
    * Manifest bodies recently served, by digest (content-addressed, so never stale; the
    * metadata lookup before it still decides whether the manifest exists), oldest out first
-   * past {@link CONTENT_CACHE_BYTES}.
+   * past {@link CONTENT_CACHE_BYTES}; a body over a sixteenth of that is not kept.
    */
-  readonly #contents = new Map<string, Buffer>();
-  #contentBytes = 0;
+  readonly #contents = new LRUCache<string, Buffer>({
+    maxSize: CONTENT_CACHE_BYTES,
+    maxEntrySize: CONTENT_CACHE_BYTES / 16,
+    sizeCalculation: (body) => Math.max(1, body.byteLength),
+  });
 
   readonly #deps: ManifestServiceDeps;
 
@@ -233,15 +237,7 @@ export class ManifestService {
     const cached = this.#contents.get(digest);
     if (cached) return cached;
     const body = await this.#deps.blobs.readContent(digest);
-    if (body.byteLength <= CONTENT_CACHE_BYTES / 16 && !this.#contents.has(digest)) {
-      this.#contents.set(digest, body);
-      this.#contentBytes += body.byteLength;
-      for (const [oldest, bytes] of this.#contents) {
-        if (this.#contentBytes <= CONTENT_CACHE_BYTES) break;
-        this.#contents.delete(oldest);
-        this.#contentBytes -= bytes.byteLength;
-      }
-    }
+    if (body.byteLength <= CONTENT_CACHE_BYTES / 16) this.#contents.set(digest, body);
     return body;
   }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { KeyedMutex } from '@wharf/keyed-mutex';
 import type { Logger } from '@wharf/logging';
 import { createDigester, parseDigest, type DigestAlgorithm, type Digester } from '@wharf/oci';
 import type { BlobService } from '../blobs/blob.service.js';
 import { isUploadId, UPLOADS_ROOT, uploadDataPath, uploadDir } from '../storage/paths.js';
 import { PathNotFoundError, type StorageDriver } from '../storage/storage-driver.js';
 import { DigestMismatchError, UploadRangeError, UploadUnknownError } from './upload.errors.js';
-import { HashStates, KeyedMutex } from './hash-states.js';
+import { HashStates } from './hash-states.js';
 import type { PgUploadRepository, UploadRecord } from './upload.repository.js';
 
 export interface UploadServiceDeps {
