@@ -1,3 +1,4 @@
+import { KeyedMutex } from '@wharf/keyed-mutex';
 import type { Logger } from '@wharf/logging';
 import type { Descriptor } from '@wharf/oci';
 import { RegistryUnreachableError, RemoteRegistryError } from '../adapters/adapter.errors.js';
@@ -63,7 +64,7 @@ export class BlobCopier {
    * streaming the same bytes again. Images sharing base layers, replicated as concurrent
    * tasks, would otherwise each pull and push every base layer.
    */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #inFlight = new KeyedMutex();
 
   constructor(deps: BlobCopierDeps) {
     this.#deps = deps;
@@ -71,20 +72,20 @@ export class BlobCopier {
 
   /** Whether this blob is being copied into that registry by some copy right now. */
   busy(registryKey: string, digest: string): boolean {
-    return this.#inFlight.has(`${registryKey} ${digest}`);
+    return this.#inFlight.isLocked(`${registryKey} ${digest}`);
   }
 
   async copy(blob: Descriptor, ctx: BlobCopyContext): Promise<BlobOutcome> {
     const key = `${ctx.destination.registryKey} ${blob.digest}`;
-    for (let pending = this.#inFlight.get(key); pending; pending = this.#inFlight.get(key)) {
-      await untilSettledOrAborted(pending, ctx.signal);
+    let release: () => void;
+    try {
+      release = await this.#inFlight.acquire(key, { signal: ctx.signal });
+    } catch {
+      throw new CopyAbortedError(ctx.signal.reason);
     }
-    let release!: () => void;
-    this.#inFlight.set(key, new Promise<void>((resolve) => (release = resolve)));
     try {
       return await this.#copy(blob, ctx);
     } finally {
-      this.#inFlight.delete(key);
       release();
     }
   }
@@ -195,21 +196,6 @@ export class BlobCopier {
       throw error;
     }
     this.#deps.sessions.delete(key);
-  }
-}
-
-/** Resolves when `pending` settles; throws CopyAbortedError when `signal` aborts first. */
-async function untilSettledOrAborted(pending: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw new CopyAbortedError(signal.reason);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new CopyAbortedError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([pending, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
   }
 }
 

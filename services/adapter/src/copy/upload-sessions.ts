@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { UploadSession } from '../adapters/registry-adapter.js';
 
 /**
@@ -15,21 +16,12 @@ export function createUploadSessionStore(options: { maxEntries?: number; ttlMs?:
   const maxEntries = options.maxEntries ?? 10_000;
   const ttlMs = options.ttlMs ?? 6 * 3600_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { session: UploadSession; at: number }>();
+  // The most recently used sessions, each forgotten `ttlMs` after it was last stored.
+  const entries = new LRUCache<string, UploadSession>({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, perf: { now } });
   return {
-    get(key) {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (now() - entry.at > ttlMs) {
-        entries.delete(key);
-        return undefined;
-      }
-      return entry.session;
-    },
+    get: (key) => entries.get(key),
     set(key, session) {
-      entries.delete(key);
-      entries.set(key, { session, at: now() });
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      entries.set(key, session);
     },
     delete(key) {
       entries.delete(key);
@@ -44,16 +36,14 @@ export interface MountHints {
 }
 
 export function createMountHints(maxDigests = 50_000): MountHints {
-  const hints = new Map<string, string[]>();
+  const hints = new LRUCache<string, string[]>({ max: maxDigests });
   return {
     repositoriesWith: (registryKey, digest) => [...(hints.get(`${registryKey} ${digest}`) ?? [])].reverse(),
     remember(registryKey, digest, repository) {
       const key = `${registryKey} ${digest}`;
       const list = (hints.get(key) ?? []).filter((r) => r !== repository);
       list.push(repository);
-      hints.delete(key);
       hints.set(key, list.slice(-5));
-      if (hints.size > maxDigests) hints.delete(hints.keys().next().value!);
     },
   };
 }

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Bearer tokens of one credential, by the endpoint that issued them and the scopes they were
  * asked for. A token asked for more than a call needs serves that call too (one asked with
@@ -7,7 +9,8 @@
  * that serves the same registry's blobs.
  */
 export class TokenCache {
-  readonly #byIssuer = new Map<string, Map<string, CachedToken>>();
+  /** Per issuer, the most recently used tokens, each dropped when it expires. */
+  readonly #byIssuer = new Map<string, LRUCache<string, CachedToken>>();
   readonly #maxPerIssuer: number;
   readonly #now: () => number;
 
@@ -24,23 +27,23 @@ export class TokenCache {
     const exact = tokens.get(keyOf(scopes));
     if (exact && exact.expiresAt > now) return exact.token;
     const wanted = scopes.map(parseScope);
-    for (const [key, cached] of tokens) {
-      if (cached.expiresAt <= now) {
-        tokens.delete(key);
-        continue;
-      }
+    for (const cached of tokens.values()) {
+      // The cache drops expired tokens itself; this guards the millisecond at the boundary.
+      if (cached.expiresAt <= now) continue;
       if (wanted.every((scope) => covers(cached.grants, scope))) return cached.token;
     }
     return undefined;
   }
 
   set(issuer: string, scopes: readonly string[], token: string, expiresAt: number): void {
+    const now = this.#now();
+    if (expiresAt <= now) return;
     let tokens = this.#byIssuer.get(issuer);
-    if (!tokens) this.#byIssuer.set(issuer, (tokens = new Map<string, CachedToken>()));
-    const key = keyOf(scopes);
-    tokens.delete(key);
-    tokens.set(key, { token, expiresAt, grants: scopes.map(parseScope) });
-    if (tokens.size > this.#maxPerIssuer) tokens.delete(tokens.keys().next().value!);
+    if (!tokens) {
+      tokens = new LRUCache<string, CachedToken>({ max: this.#maxPerIssuer, ttlResolution: 0, perf: { now: this.#now } });
+      this.#byIssuer.set(issuer, tokens);
+    }
+    tokens.set(keyOf(scopes), { token, expiresAt, grants: scopes.map(parseScope) }, { ttl: expiresAt - now });
   }
 
   /** Forgets the issuer's tokens (a registry that refused one of them). */
