@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { algorithmOf } from './keys.js';
 import type { Access } from './scope.js';
 
@@ -58,19 +59,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   const tolerance = options.clockToleranceSeconds ?? 30;
   const cacheSize = options.cacheSize ?? 10_000;
-  /** Verified tokens (exact bytes) → their claims, oldest first (a Map keeps insertion order). */
-  const verified = new Map<string, TokenClaims>();
+  /** Verified tokens (exact bytes) → their claims, least recently used out first, each until it expires. */
+  const verified = cacheSize > 0 ? new LRUCache<string, TokenClaims>({ max: cacheSize, ttlResolution: 0, perf: { now: () => Date.now() } }) : undefined;
 
   return {
     async verify(token) {
-      const known = verified.get(token);
+      const known = verified?.get(token);
       if (known && known.expiresAt !== undefined && Date.now() < (known.expiresAt + tolerance) * 1000) return known;
-      if (known) verified.delete(token);
+      if (known) verified?.delete(token);
       const claims = await verifyNow(token);
-      if (cacheSize > 0) {
-        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-        verified.set(token, claims);
-      }
+      const ttl = claims.expiresAt !== undefined ? (claims.expiresAt + tolerance) * 1000 - Date.now() : 0;
+      if (ttl > 0) verified?.set(token, claims, { ttl });
       return claims;
     },
   };
