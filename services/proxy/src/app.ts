@@ -5,6 +5,7 @@ import { errorMiddleware, healthRoutes, notFound, requestId, textGuard, type Rea
 import { accessLog, type Logger } from '@wharf/logging';
 import { portalRoutes } from './portal/portal.routes.js';
 import type { RegistryAccess } from './routing/registry-access.js';
+import { Balancer, type UpstreamTarget } from './routing/balancer.js';
 import { blobDownload } from './routing/blob-download.js';
 import { destinationOf, type RegistryRoute } from './routing/route-table.js';
 import { upstreamProxy } from './routing/upstream-proxy.js';
@@ -14,7 +15,8 @@ export interface AppDeps {
   readiness: readonly ReadinessCheck[];
   isShuttingDown?: () => boolean;
   externalUrl: string;
-  upstreams: { core: string; registry: string };
+  /** Each upstream: one address, or a balancer over its replicas (started and closed by the caller). */
+  upstreams: { core: string | Balancer; registry: string | Balancer };
   registryRoute: RegistryRoute;
   /** core's judgement of a request sent straight to registry-facade (registryRoute `registry`). */
   registryAccess?: RegistryAccess;
@@ -38,12 +40,15 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const internalUrls = [deps.upstreams.core, deps.upstreams.registry];
+  const balancerOf = (name: string, upstream: string | Balancer) => (typeof upstream === 'string' ? new Balancer({ name, urls: [upstream], logger: deps.logger }) : upstream);
+  const core = balancerOf('core', deps.upstreams.core);
+  const registry = balancerOf('registry-facade', deps.upstreams.registry);
+  const internalUrls = [...core.targets, ...registry.targets].map((target) => target.url);
   const proxies = {
-    core: upstreamProxy({ name: 'core', target: deps.upstreams.core, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
-    registry: upstreamProxy({ name: 'registry-facade', target: deps.upstreams.registry, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
+    core: upstreamProxy({ name: 'core', balancer: core, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
+    registry: upstreamProxy({ name: 'registry-facade', balancer: registry, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
   };
-  const download = blobDownload({ target: deps.upstreams.registry, scheme: deps.scheme, logger: deps.logger, filesRoot: deps.blobFilesRoot });
+  const download = balancedDownload(registry, deps);
 
   app.use(requestId());
   app.use(dropInternalHeaders);
@@ -85,6 +90,32 @@ export function createApp(deps: AppDeps): Express {
   // An error the proxy answers itself on /v2 carries the header registry clients look for, as the registry's own do.
   app.use(errorMiddleware({ logger: deps.logger, headers: (_error, req: Request) => (/^\/v2(\/|$)/i.test(req.path) ? { 'Docker-Distribution-API-Version': 'registry/2.0' } : undefined) }));
   return app;
+}
+
+/** Blob downloads, one relay per facade replica; a replica that refuses the connection passes the download to another. */
+function balancedDownload(registry: Balancer, deps: AppDeps): (req: Request, res: Response) => void {
+  const tried = new WeakMap<Request, UpstreamTarget[]>();
+  const downloads = registry.targets.map((target) =>
+    blobDownload({
+      target: target.url,
+      scheme: deps.scheme,
+      logger: deps.logger,
+      filesRoot: deps.blobFilesRoot,
+      onConnectFailure: (req, res, error) => {
+        if (registry.targets.length < 2) return false;
+        registry.markDown(target, error);
+        const failed = tried.get(req) ?? [];
+        failed.push(target);
+        tried.set(req, failed);
+        const other = registry.another(failed);
+        if (!other) return false;
+        downloads[other.index]!(req, res);
+        return true;
+      },
+    }),
+  );
+  if (downloads.length === 1) return downloads[0]!;
+  return (req, res) => downloads[registry.pick().index]!(req, res);
 }
 
 /** With TLS on, the plain HTTP port only answers health checks and redirects everything else to HTTPS. */

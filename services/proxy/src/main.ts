@@ -5,7 +5,8 @@ import { listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp, createRedirectApp } from './app.js';
 import { configSchema, type Config } from './config.js';
-import { registryAccess } from './routing/registry-access.js';
+import { Balancer, isConnectionFailure } from './routing/balancer.js';
+import { AccessCheckRefusedError, registryAccess, type RegistryAccess } from './routing/registry-access.js';
 
 export interface Proxy {
   app: Express;
@@ -20,22 +21,48 @@ async function reachable(url: string): Promise<void> {
   if (!response.ok) throw new Error(`answered ${response.status}`);
 }
 
+/** Ready when at least one replica of the upstream answers its /readyz. */
+async function anyReachable(balancer: Balancer): Promise<void> {
+  await Promise.any(balancer.targets.map((target) => reachable(target.url)));
+}
+
+/** core's access checks, balanced over core's replicas: one that cannot be reached is ejected and the check asked of another. */
+function balancedAccess(core: Balancer, secret: NonNullable<Config['coreSecret']>): RegistryAccess {
+  const checks = core.targets.map((target) => registryAccess({ coreUrl: target.url, secret }));
+  if (checks.length === 1) return checks[0]!;
+  return async (req, res) => {
+    const first = core.pick();
+    try {
+      return await checks[first.index]!(req, res);
+    } catch (error) {
+      if (error instanceof AccessCheckRefusedError || !isConnectionFailure(error)) throw error;
+      core.markDown(first, error);
+      const other = core.another([first]);
+      if (!other) throw error;
+      return checks[other.index]!(req, res);
+    }
+  };
+}
+
 /** The composition root: config → logger → app → listen (HTTPS with an HTTP redirect when TLS is on). */
 export async function createProxy(config: Config, options: { logger?: Logger } = {}): Promise<Proxy> {
   const logger = options.logger ?? createLogger({ service: 'proxy', level: config.log.level, format: config.log.format });
   let shuttingDown = false;
+  const interval = config.healthCheckIntervalMs;
+  const core = new Balancer({ name: 'core', urls: config.upstreams.core, logger, checkIntervalMs: interval });
+  const registry = new Balancer({ name: 'registry-facade', urls: config.upstreams.registry, logger, checkIntervalMs: interval });
   const app = createApp({
     logger,
     readiness: [
-      { name: 'core', check: () => reachable(config.upstreams.core) },
-      { name: 'registry-facade', check: () => reachable(config.upstreams.registry) },
+      { name: 'core', check: () => anyReachable(core) },
+      { name: 'registry-facade', check: () => anyReachable(registry) },
     ],
     isShuttingDown: () => shuttingDown,
     externalUrl: config.externalUrl,
-    upstreams: config.upstreams,
+    upstreams: { core, registry },
     blobFilesRoot: config.blobFilesRoot,
     registryRoute: config.registryRoute,
-    registryAccess: config.coreSecret ? registryAccess({ coreUrl: config.upstreams.core, secret: config.coreSecret }) : undefined,
+    registryAccess: config.coreSecret ? balancedAccess(core, config.coreSecret) : undefined,
     scheme: config.tls ? 'https' : 'http',
   });
   const servers: RunningServer[] = [];
@@ -43,6 +70,8 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
     app,
     logger,
     async start() {
+      core.start();
+      registry.start();
       if (config.tls) {
         const tls = { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
         servers.push(await listen(app, { host: config.http.host, port: config.tls.port, logger, tls }));
@@ -50,11 +79,13 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
       } else {
         servers.push(await listen(app, { host: config.http.host, port: config.http.port, logger }));
       }
-      logger.info('proxy started', { urls: servers.map((s) => s.url), externalUrl: config.externalUrl, registryRoute: config.registryRoute });
+      logger.info('proxy started', { urls: servers.map((s) => s.url), externalUrl: config.externalUrl, registryRoute: config.registryRoute, core: config.upstreams.core, registry: config.upstreams.registry });
       return servers;
     },
     async close() {
       shuttingDown = true;
+      core.close();
+      registry.close();
       await Promise.all(servers.map((server) => server.close(config.shutdownTimeoutMs)));
     },
   };

@@ -19,6 +19,11 @@ export interface BlobDownloadOptions {
    * from disk here instead of crossing a second process.
    */
   filesRoot?: string;
+  /**
+   * The connection to the facade failed before it was made (nothing sent): returns true when
+   * it took the request over (to send it to another replica), false to answer 502.
+   */
+  onConnectFailure?: (req: Request, res: Response, error: Error) => boolean;
 }
 
 /** Where the facade names the bytes to send (see registry-facade's blob routes). */
@@ -131,6 +136,8 @@ export function blobDownload(options: BlobDownloadOptions) {
   function relay(req: Request, res: Response, handoff: boolean): void {
     const upstream: Socket = connect({ host: url.hostname, port });
     let head: Buffer = Buffer.alloc(0);
+    let connected = false;
+    let handedOver = false;
     let answered = false;
     let remaining = Number.POSITIVE_INFINITY;
 
@@ -148,8 +155,19 @@ export function blobDownload(options: BlobDownloadOptions) {
     upstream.setTimeout(headTimeoutMs, () => {
       if (!answered) fail('no response head in time');
     });
-    upstream.once('connect', () => upstream.write(requestHead(req, res, url.host, options.scheme, handoff)));
-    upstream.on('error', (error) => fail('connection failed', error));
+    upstream.once('connect', () => {
+      connected = true;
+      upstream.write(requestHead(req, res, url.host, options.scheme, handoff));
+    });
+    upstream.on('error', (error) => {
+      if (handedOver) return;
+      if (!connected && !answered && options.onConnectFailure?.(req, res, error)) {
+        handedOver = true;
+        upstream.destroy();
+        return;
+      }
+      fail('connection failed', error);
+    });
     res.on('close', () => upstream.destroy());
 
     const onBody = (chunk: Buffer): void => {
@@ -213,6 +231,7 @@ export function blobDownload(options: BlobDownloadOptions) {
       onBody(head.subarray(end + 4));
     });
     upstream.on('end', () => {
+      if (handedOver) return;
       if (!answered) fail('connection closed before the response head');
       else if (Number.isFinite(remaining) && remaining > 0) fail('connection closed before the whole body');
       else res.end();
