@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import pMap from 'p-map';
 import type { Logger } from '@wharf/logging';
 import type { Condition, ListQuery } from '../listing/list-query.js';
@@ -17,7 +18,6 @@ import { executionStatusCondition, taskStatusCondition, triggerCondition } from 
 import type { FetchedResource } from './resource.schemas.js';
 import { REPLICATION, type ReplicationScheduler } from './schedule.service.js';
 import { retryThroughOutage } from './outage.js';
-import { Slots } from './slots.js';
 
 export interface ReplicationServiceDeps {
   policies: PolicyService;
@@ -73,7 +73,8 @@ const TASK_SUBMIT_CONCURRENCY = 8;
  */
 export class ReplicationService {
   readonly #deps: ReplicationServiceDeps;
-  readonly #slots: Slots;
+  /** At most `maxConcurrentExecutions` flows at once; the others wait in the order they came. */
+  readonly #slots: LimitFunction;
   readonly #now: () => Date;
   /** Executions whose flow has not finished, and those of them asked to stop. */
   readonly #flowing = new Set<number>();
@@ -82,7 +83,7 @@ export class ReplicationService {
 
   constructor(deps: ReplicationServiceDeps) {
     this.#deps = deps;
-    this.#slots = new Slots(deps.maxConcurrentExecutions);
+    this.#slots = pLimit(Math.max(1, deps.maxConcurrentExecutions));
     this.#now = deps.now ?? (() => new Date());
   }
 
@@ -109,8 +110,7 @@ export class ReplicationService {
     const execution = await this.#deps.executions.create(REPLICATION, policy.id, input.trigger, {});
     this.#deps.logger.info('replication execution started', { executionId: execution.id, policyId: policy.id, trigger: input.trigger });
     this.#flowing.add(execution.id);
-    const flow = this.#slots
-      .run(() => this.#flow(execution.id, policy, input))
+    const flow = this.#slots(() => this.#flow(execution.id, policy, input))
       .catch((error: unknown) => void this.#deps.logger.error('replication flow failed', { executionId: execution.id, err: error }))
       .finally(() => {
         this.#flowing.delete(execution.id);

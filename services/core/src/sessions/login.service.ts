@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@wharf/logging';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../rbac/principal.js';
 import type { RobotService } from '../robots/robot.service.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
@@ -43,7 +44,7 @@ const REMEMBER_MAX = 10_000;
 export class LoginService {
   readonly #deps: LoginServiceDeps;
   /** Recently verified credentials (hash of name, password and stored hash) → expiry. */
-  readonly #recent = new Map<string, number>();
+  readonly #recent = new LRUCache<string, number>({ max: REMEMBER_MAX, ttl: REMEMBER_MS, ttlResolution: 0, perf: { now: () => Date.now() } });
 
   constructor(deps: LoginServiceDeps) {
     this.#deps = deps;
@@ -143,7 +144,6 @@ export class LoginService {
     if (!(await this.#deps.hasher.verify(password, account.storedHash)) || !account.principal) return undefined;
     const key = createHash('sha256').update(`${name}\0${password}\0${account.storedHash}`).digest('hex');
     this.#recent.set(key, Date.now() + REMEMBER_MS);
-    if (this.#recent.size > REMEMBER_MAX) this.#recent.delete(this.#recent.keys().next().value!);
     return account.principal;
   }
 

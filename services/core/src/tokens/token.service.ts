@@ -3,6 +3,7 @@ import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import { createTokenVerifier, issueToken, publicJwk, type Access, type SigningKey, type TokenClaims, type TokenVerifier } from '@wharf/auth-token';
 import type { JWK } from 'jose';
 import { jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { accessInfo, type ProjectService } from '../projects/project.service.js';
 import { isSysadmin, principalName, type Principal } from '../rbac/principal.js';
 import type { RbacService } from '../rbac/rbac.service.js';
@@ -45,7 +46,7 @@ export class TokenService {
   readonly #verifier: TokenVerifier;
   readonly #now: () => Date;
   /** Core's own tokens by repository and actions, reused for most of their lifetime. */
-  readonly #internal = new Map<string, { token: string; reuseUntil: number }>();
+  readonly #internal = new LRUCache<string, { token: string; reuseUntil: number }>({ max: 1000, ttlResolution: 0, perf: { now: () => this.#now().getTime() } });
 
   constructor(deps: TokenServiceDeps) {
     this.#deps = deps;
@@ -118,9 +119,8 @@ export class TokenService {
       ttlSeconds: INTERNAL_TOKEN_TTL_SECONDS,
       now,
     });
-    this.#internal.delete(key);
-    this.#internal.set(key, { token: issued.token, reuseUntil: now.getTime() + (INTERNAL_TOKEN_TTL_SECONDS - 60) * 1000 });
-    if (this.#internal.size > 1000) this.#internal.delete(this.#internal.keys().next().value!);
+    const reuseMs = (INTERNAL_TOKEN_TTL_SECONDS - 60) * 1000;
+    this.#internal.set(key, { token: issued.token, reuseUntil: now.getTime() + reuseMs }, { ttl: reuseMs });
     return issued.token;
   }
 
