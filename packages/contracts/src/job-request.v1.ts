@@ -24,3 +24,7 @@ export const JobRequestV1 = z.object({
   }),
 });
 export type JobRequestV1 = z.infer<typeof JobRequestV1>;
+
+/** `POST /api/v1/jobs/{id}` body: an action on a job (Harbor's `stop`). */
+export const JobActionV1 = z.object({ action: z.string().min(1) });
+export type JobActionV1 = z.infer<typeof JobActionV1>;

@@ -3,6 +3,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface RequestContext {
   requestId: string;
   user?: string;
+  /** The W3C `traceparent` the request came with, passed on to the services it calls. */
+  traceparent?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
