@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { signingKeyFromPem } from '@wharf/auth-token';
 import { loadConfig } from '@wharf/config';
 import { createPool, migrate, pingPool, SERVICE_POOL_IDLE_TIMEOUT_MS } from '@wharf/db';
+import { RegistryFacadeClient } from '@wharf/http-client';
 import { createMetrics, listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp } from './app.js';
@@ -199,6 +200,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     { name: 'postgres', check: () => pingPool(pool) },
     { name: 'redis', check: async () => void (await redis.ping()) },
   ];
+  const registryHealth = new RegistryFacadeClient({ baseUrl: config.registry.url, timeoutMs: 3000, attempts: 1 });
   const system = new SystemService({
     externalUrl: config.externalUrl,
     projectCreationRestriction: config.projectCreationRestriction,
@@ -209,7 +211,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
       { name: 'core', check: async () => undefined },
       { name: 'database', check: () => pingPool(pool) },
       { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'registry', check: async () => void (await fetch(`${config.registry.url}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => { if (!r.ok) throw new Error(`answered ${r.status}`); })) },
+      { name: 'registry', check: () => registryHealth.health() },
     ],
   });
 

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
 import type { PgEventRepository, PullEvent } from './event.repository.js';
 import { EventService } from './event.service.js';
-import type { RegistryEvent } from './registry-event.schemas.js';
+import type { RegistryEventV1 } from '@wharf/contracts';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const push = (id: string, repository: string): RegistryEvent => ({ id, action: 'push', target: { repository, digest: `sha256:${id}`, tag: 'v1', mediaType: MANIFEST } });
-const pull = (id: string): RegistryEvent => ({ id, action: 'pull', target: { repository: 'lib/app', digest: 'sha256:p', tag: 'v1', mediaType: MANIFEST }, actor: { name: 'alice' } });
+const push = (id: string, repository: string): RegistryEventV1 => ({ id, action: 'push', target: { repository, digest: `sha256:${id}`, tag: 'v1', mediaType: MANIFEST } });
+const pull = (id: string): RegistryEventV1 => ({ id, action: 'pull', target: { repository: 'lib/app', digest: 'sha256:p', tag: 'v1', mediaType: MANIFEST }, actor: { name: 'alice' } });
 
 function service(options: { failSyncOf?: string; failPulls?: boolean }) {
   const applied: string[] = [];

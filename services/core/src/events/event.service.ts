@@ -1,9 +1,8 @@
-import { INTERNAL_TOKEN_SUBJECT, type RegistryEventsResultV1 } from '@wharf/contracts';
+import { INTERNAL_TOKEN_SUBJECT, type RegistryEventV1, type RegistryEventsResultV1 } from '@wharf/contracts';
 import type { Logger } from '@wharf/logging';
 import { manifestMediaTypes } from '@wharf/oci';
 import type { ArtifactSyncService } from '../artifacts/artifact-sync.service.js';
 import type { PgEventRepository, PullEvent } from './event.repository.js';
-import type { RegistryEvent } from './registry-event.schemas.js';
 
 /** The audit entry of a push or delete, keyed so that the push response and the registry event record it once. */
 export function artifactAuditKey(action: string, repository: string, digest: string | undefined, tag: string | undefined, requestId: string | undefined): string {
@@ -49,7 +48,7 @@ export class EventService {
    * others: the sender retries only those, and a sync reads the registry's state, so a push
    * applied after a later event of the same batch still ends where the registry is.
    */
-  async apply(events: readonly RegistryEvent[]): Promise<RegistryEventsResultV1> {
+  async apply(events: readonly RegistryEventV1[]): Promise<RegistryEventsResultV1> {
     let applied = 0;
     let ignored = 0;
     const failed: { id: string; message: string }[] = [];
@@ -85,7 +84,7 @@ export class EventService {
   }
 
   /** The pull to count for this event; undefined for other actions and for reads that are not pulls. */
-  #pullOf(event: RegistryEvent): PullEvent | undefined {
+  #pullOf(event: RegistryEventV1): PullEvent | undefined {
     const { repository, digest, tag, mediaType } = event.target;
     if (event.action !== 'pull' || (mediaType && !manifestMediaTypes.includes(mediaType))) return undefined;
     const username = event.actor?.name || 'anonymous';
@@ -103,7 +102,7 @@ export class EventService {
     }
   }
 
-  async #apply(event: RegistryEvent): Promise<boolean> {
+  async #apply(event: RegistryEventV1): Promise<boolean> {
     const { repository, digest, tag, mediaType } = event.target;
     if (mediaType && !manifestMediaTypes.includes(mediaType)) return false;
     const username = event.actor?.name || 'anonymous';

@@ -1,9 +1,9 @@
 import express, { Router } from 'express';
+import { REGISTRY_EVENTS_MEDIA_TYPE, RegistryEventsV1 } from '@wharf/contracts';
 import { ApiError } from '@wharf/errors';
 import { validate } from '@wharf/http-kit';
 import { principalOf } from '../http/security.js';
 import type { EventService } from './event.service.js';
-import { envelopeSchema } from './registry-event.schemas.js';
 
 /**
  * `POST /service/notifications`: registry events from registry-facade. Internal only: the
@@ -16,10 +16,10 @@ export function notificationRoutes(deps: { events: EventService }): Router {
   const router = Router();
   router.post(
     '/service/notifications',
-    express.json({ type: ['application/json', 'application/vnd.docker.distribution.events.v1+json'], limit: '8mb' }),
+    express.json({ type: ['application/json', REGISTRY_EVENTS_MEDIA_TYPE], limit: '8mb' }),
     async (req, res) => {
       if (principalOf(res).kind !== 'internal') throw new ApiError('UNAUTHORIZED', { message: 'registry events need the suite secret' });
-      const { events } = validate(envelopeSchema, req.body);
+      const { events } = validate(RegistryEventsV1, req.body);
       const result = await deps.events.apply(events);
       res.status(200).json(result);
     },

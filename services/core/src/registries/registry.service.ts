@@ -1,10 +1,10 @@
+import type { AdapterPatternV1, RegistryInfoV1, RegistryEndpointV1Input } from '@wharf/contracts';
 import type { Secret } from '@wharf/config';
 import type { Logger } from '@wharf/logging';
 import type { ListQuery } from '../listing/list-query.js';
 import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { isSysadmin, type Principal } from '../rbac/principal.js';
 import type { AdapterClient } from '../replication/adapter.client.js';
-import type { AdapterPattern, RegistryInfo, WireRegistry } from '../replication/resource.schemas.js';
 import type { CredentialCipher } from './credential-cipher.js';
 import { RegistryExistsError, RegistryInUseError, RegistryInvalidError, RegistryNotFoundError, RegistryUnhealthyError } from './registry.errors.js';
 import type { RegistryFields, RegistryEndpointStore, StoredRegistry } from './registry-endpoint.store.js';
@@ -79,7 +79,7 @@ export class RegistryService {
   }
 
   /** The registry as the adapter service and the job receive it, credential decrypted. */
-  wire(registry: Registry): WireRegistry {
+  wire(registry: Registry): RegistryEndpointV1Input {
     return {
       type: registry.type,
       url: registry.url,
@@ -161,8 +161,8 @@ export class RegistryService {
     if (health.status !== 'healthy') throw new RegistryUnhealthyError(health.detail ?? '');
   }
 
-  /** `GET /registries/{id}/info`: the registry's filters and triggers (Harbor's RegistryInfo). */
-  async info(principal: Principal, id: number): Promise<RegistryInfo> {
+  /** `GET /registries/{id}/info`: the registry's filters and triggers (Harbor's RegistryInfoV1). */
+  async info(principal: Principal, id: number): Promise<RegistryInfoV1> {
     requireSysadmin(principal, 'see registries');
     return this.#deps.adapter.info(this.wire(await this.require(id)));
   }
@@ -174,9 +174,9 @@ export class RegistryService {
   }
 
   /** `GET /replication/adapterinfos`: each type's endpoint and credential pattern. */
-  async adapterInfos(principal: Principal): Promise<Record<string, AdapterPattern>> {
+  async adapterInfos(principal: Principal): Promise<Record<string, AdapterPatternV1>> {
     requireSysadmin(principal, 'list replication adapters');
-    const infos: Record<string, AdapterPattern> = {};
+    const infos: Record<string, AdapterPatternV1> = {};
     for (const adapter of await this.#deps.adapter.adapters()) if (adapter.pattern) infos[adapter.type] = adapter.pattern;
     return infos;
   }

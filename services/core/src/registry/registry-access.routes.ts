@@ -1,15 +1,9 @@
 import express, { Router } from 'express';
-import { z } from 'zod';
+import { REGISTRY_ACCESS_PATH, RegistryAccessRequestV1 } from '@wharf/contracts';
 import { ApiError } from '@wharf/errors';
 import { validate } from '@wharf/http-kit';
 import { principalOf } from '../http/security.js';
 import { challengeOf, type V2Gate } from './v2.routes.js';
-
-const accessRequestSchema = z.object({
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
-  path: z.string().startsWith('/v2/').max(4096),
-  authorization: z.string().max(16_384).optional(),
-});
 
 /**
  * `POST /service/internal/registry-access`: may this registry request go on? The proxy asks
@@ -21,9 +15,9 @@ const accessRequestSchema = z.object({
  */
 export function registryAccessRoutes(deps: { gate: V2Gate }): Router {
   const router = Router();
-  router.post('/service/internal/registry-access', express.json({ limit: '64kb' }), async (req, res) => {
+  router.post(REGISTRY_ACCESS_PATH, express.json({ limit: '64kb' }), async (req, res) => {
     if (principalOf(res).kind !== 'internal') throw new ApiError('UNAUTHORIZED', { message: 'registry access checks need the suite secret' });
-    const request = validate(accessRequestSchema, req.body);
+    const request = validate(RegistryAccessRequestV1, req.body);
     res.set('Docker-Distribution-API-Version', 'registry/2.0');
     try {
       await deps.gate.admit(request.method, request.path, request.authorization);

@@ -1,4 +1,5 @@
-import { ApiError, parseEnvelope } from '@wharf/errors';
+import { ApiError } from '@wharf/errors';
+import { RegistryFacadeClient, ServiceUnavailableError } from '@wharf/http-client';
 import { manifestMediaTypes } from '@wharf/oci';
 
 export interface RegistryClientDeps {
@@ -25,11 +26,11 @@ const ACCEPT = manifestMediaTypes.join(', ');
  */
 export class RegistryClient {
   readonly #deps: RegistryClientDeps;
-  readonly #fetch: typeof fetch;
+  readonly #client: RegistryFacadeClient;
 
   constructor(deps: RegistryClientDeps) {
     this.#deps = deps;
-    this.#fetch = deps.fetch ?? fetch;
+    this.#client = new RegistryFacadeClient({ baseUrl: deps.baseUrl, timeoutMs: deps.timeoutMs, attempts: deps.attempts, fetch: deps.fetch });
   }
 
   /** The manifest for a tag or digest; undefined when the registry does not have it. */
@@ -86,40 +87,23 @@ export class RegistryClient {
     actions: readonly string[],
     headers: Record<string, string> = {},
     body?: Buffer,
-    attempts = this.#deps.attempts ?? 3,
+    attempts?: number,
   ): Promise<Response> {
-    const url = `${this.#deps.baseUrl}/v2/${repository}${path}`;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      try {
-        const token = await this.#deps.token(repository, actions);
-        const response = await this.#fetch(url, {
-          method,
-          headers: { ...headers, Authorization: `Bearer ${token}` },
-          body,
-          signal: AbortSignal.timeout(this.#deps.timeoutMs),
-        });
-        if (response.status < 500 || attempt === attempts) return response;
-        await response.body?.cancel();
-        lastError = new ApiError('UNAVAILABLE', { message: `registry answered ${response.status}` });
-      } catch (error) {
-        lastError = error;
-        if (attempt === attempts) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    try {
+      return await this.#client.v2(method, repository, path, {
+        authorize: async () => `Bearer ${await this.#deps.token(repository, actions)}`,
+        headers,
+        body,
+        attempts,
+      });
+    } catch (error) {
+      if (error instanceof ServiceUnavailableError) throw new ApiError('UNAVAILABLE', { message: error.message, cause: error.cause });
+      throw error;
     }
-    throw new ApiError('UNAVAILABLE', { message: `the registry cannot be reached: ${(lastError as Error).message}` });
   }
 
   async #expect(response: Response, status: number): Promise<void> {
     if (response.status === status) return;
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    throw parseEnvelope(response.status, body);
+    throw await this.#client.error(response);
   }
 }

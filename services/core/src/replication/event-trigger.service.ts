@@ -1,9 +1,8 @@
 import type { Logger } from '@wharf/logging';
 import type { ArtifactChange } from '../events/event.service.js';
-import { filterArtifacts, repositoryMatches } from '@wharf/contracts';
+import { filterArtifacts, repositoryMatches, type ResourceV1 } from '@wharf/contracts';
 import type { PolicyService } from './policy.service.js';
 import type { ReplicationService } from './replication.service.js';
-import type { FetchedResource } from './resource.schemas.js';
 
 /** How many artifact changes may wait before new ones are dropped (with a warning). */
 const MAX_PENDING = 10_000;
@@ -46,7 +45,7 @@ export class ReplicationEventTrigger {
 
   async #handle(change: ArtifactChange): Promise<void> {
     if (!change.digest && !change.tag) return;
-    const resource: FetchedResource = {
+    const resource: ResourceV1 = {
       type: 'image',
       metadata: {
         repository: { name: change.repository, metadata: {} },

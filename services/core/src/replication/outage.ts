@@ -1,4 +1,5 @@
 import { ApiError } from '@wharf/errors';
+import { backoffDelay } from '@wharf/http-client';
 import { isOperationalError } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
 
@@ -17,9 +18,11 @@ export interface OutageRetry {
   /** How long an outage is waited out from its first failure before the step fails (0: never retried). */
   windowMs: number;
   logger: Logger;
-  /** First pause, doubled after each failure up to `maxDelayMs`. */
+  /** The suite's one backoff (see @wharf/http-client's backoffDelay): the first pause's ceiling (default 1 s), doubled after each failure up to `maxDelayMs` (default 15 s). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Randomness of the backoff (tests). */
+  random?: () => number;
 }
 
 /**
@@ -29,15 +32,15 @@ export interface OutageRetry {
  */
 export async function retryThroughOutage<T>(what: string, step: () => Promise<T>, options: OutageRetry): Promise<T> {
   const started = Date.now();
-  let delay = options.baseDelayMs ?? 1000;
+  const policy = { baseMs: options.baseDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 15_000 };
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await step();
     } catch (error) {
+      const delay = backoffDelay(attempt, policy, options.random);
       if (!isOutage(error) || Date.now() - started + delay > options.windowMs) throw error;
       options.logger.warn('replication step waits out an outage', { step: what, attempt, retryInMs: delay, err: error });
       await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 15_000);
     }
   }
 }

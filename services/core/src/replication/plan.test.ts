@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { filterArtifacts, globMatch, repositoryMatches } from '@wharf/contracts';
+import { filterArtifacts, globMatch, repositoryMatches, type ReplicationFilterV1 } from '@wharf/contracts';
 import { NamespaceRewriteError, replaceNamespace } from './namespace.js';
 import { buildPlan, taskOf } from './plan.js';
-import type { ReplicationFilter } from './resource.schemas.js';
 
 describe("Harbor's namespace rewrite", () => {
   it.each([
@@ -49,7 +48,7 @@ const artifacts = [
   { type: 'IMAGE', digest: 'sha256:c', tags: [], labels: ['prod', 'eu'] },
   { type: 'CHART', digest: 'sha256:d', tags: ['1.1'], labels: ['prod'] },
 ];
-const filter = (...filters: ReplicationFilter[]) => filterArtifacts(filters, artifacts).map((a) => `${a.digest.slice(-1)}:${a.tags.join('+')}`);
+const filter = (...filters: ReplicationFilterV1[]) => filterArtifacts(filters, artifacts).map((a) => `${a.digest.slice(-1)}:${a.tags.join('+')}`);
 
 describe('tag, label and resource filters', () => {
   it('keeps the matching tags and drops artifacts left without one', () => {
@@ -85,7 +84,7 @@ describe('the plan', () => {
     { type: 'image', metadata: { repository: { name: 'library/empty' }, artifacts: [] } },
     { type: 'image', metadata: { repository: { name: 'other/app' }, artifacts: artifacts.slice(0, 1) } },
   ];
-  const policy = { filters: [{ type: 'name', value: 'library/**' }, { type: 'tag', value: '1.*' }] as ReplicationFilter[], destNamespace: 'mirror', destNamespaceReplaceCount: 1 };
+  const policy = { filters: [{ type: 'name', value: 'library/**' }, { type: 'tag', value: '1.*' }] as ReplicationFilterV1[], destNamespace: 'mirror', destNamespaceReplaceCount: 1 };
 
   it('filters, drops empty repositories and renames for the destination', () => {
     expect(buildPlan(policy, resources)).toEqual([{ resourceType: 'image', src: 'library/nginx', dst: 'mirror/nginx', repositoryMetadata: {}, artifacts: [{ ...artifacts[0], tags: ['1.0'] }] }]);

@@ -1,7 +1,6 @@
-import { filterArtifacts, repositoryMatches } from '@wharf/contracts';
+import { filterArtifacts, repositoryMatches, type ResourceV1, type PlacedResourceV1Input, type ResourceArtifactV1, type RegistryEndpointV1Input } from '@wharf/contracts';
 import { checkPathComponents, replaceNamespace } from './namespace.js';
 import type { ReplicationPolicy } from './policy.schemas.js';
-import type { FetchedResource, Resource, ResourceArtifact, WireRegistry } from './resource.schemas.js';
 
 /** One repository to replicate: what the source has (filtered) and where it goes. */
 export interface PlanItem {
@@ -9,7 +8,7 @@ export interface PlanItem {
   src: string;
   dst: string;
   repositoryMetadata: Record<string, unknown>;
-  artifacts: ResourceArtifact[];
+  artifacts: ResourceArtifactV1[];
 }
 
 export type PlanOperation = { kind: 'copy' } | { kind: 'deletion'; isDeleteTag: boolean };
@@ -21,7 +20,7 @@ export type PlanOperation = { kind: 'copy' } | { kind: 'deletion'; isDeleteTag: 
  * Repositories left without artifacts are dropped. One function for real runs, event
  * runs and dry runs, so a dry run shows exactly the tasks a run would create.
  */
-export function buildPlan(policy: Pick<ReplicationPolicy, 'filters' | 'destNamespace' | 'destNamespaceReplaceCount'>, resources: readonly FetchedResource[], destPathType?: string): PlanItem[] {
+export function buildPlan(policy: Pick<ReplicationPolicy, 'filters' | 'destNamespace' | 'destNamespaceReplaceCount'>, resources: readonly ResourceV1[], destPathType?: string): PlanItem[] {
   const items: PlanItem[] = [];
   for (const resource of resources) {
     const name = resource.metadata.repository.name;
@@ -36,14 +35,14 @@ export function buildPlan(policy: Pick<ReplicationPolicy, 'filters' | 'destNames
 }
 
 /** Harbor's `getResourceName`: the repository with its first references (`lib/a:[1.0,latest]`). */
-export function resourceName(repository: string, artifacts: readonly Pick<ResourceArtifact, 'digest' | 'tags'>[]): string {
+export function resourceName(repository: string, artifacts: readonly Pick<ResourceArtifactV1, 'digest' | 'tags'>[]): string {
   const references = references_(artifacts);
   if (references.length === 0) return repository;
   if (references.length <= 5) return `${repository}:[${references.join(',')}]`;
   return `${repository}:[${references.slice(0, 5).join(',')} ... ${references.length} in total]`;
 }
 
-function references_(artifacts: readonly Pick<ResourceArtifact, 'digest' | 'tags'>[]): string[] {
+function references_(artifacts: readonly Pick<ResourceArtifactV1, 'digest' | 'tags'>[]): string[] {
   return artifacts.flatMap((a) => (a.tags.length > 0 ? a.tags : [a.digest]));
 }
 
@@ -51,13 +50,13 @@ function references_(artifacts: readonly Pick<ResourceArtifact, 'digest' | 'tags
 export function taskOf(
   item: PlanItem,
   policy: Pick<ReplicationPolicy, 'override' | 'speed' | 'copyByChunk'>,
-  registries: { src: WireRegistry; dest: WireRegistry },
+  registries: { src: RegistryEndpointV1Input; dest: RegistryEndpointV1Input },
   operation: PlanOperation,
-): { job: { name: 'REPLICATION'; parameters: Record<string, unknown> }; extraAttrs: Record<string, unknown>; src: Resource; dst: Resource } {
+): { job: { name: 'REPLICATION'; parameters: Record<string, unknown> }; extraAttrs: Record<string, unknown>; src: PlacedResourceV1Input; dst: PlacedResourceV1Input } {
   const artifacts = item.artifacts.map((a) => ({ type: a.type, digest: a.digest, tags: [...a.tags], labels: [...a.labels] }));
   const deleted = operation.kind === 'deletion';
   const isDeleteTag = operation.kind === 'deletion' && operation.isDeleteTag;
-  const resource = (name: string, registry: WireRegistry): Resource => ({
+  const resource = (name: string, registry: RegistryEndpointV1Input): PlacedResourceV1Input => ({
     type: item.resourceType,
     metadata: { repository: { name, metadata: item.repositoryMetadata }, artifacts },
     registry,

@@ -1,8 +1,8 @@
+import type { ReplicationFilterV1 } from '@wharf/contracts';
 import { z } from 'zod';
 import type { Registry } from '../registries/registry.schemas.js';
 import { registryView } from '../registries/registry.schemas.js';
 import { PolicyInvalidError } from './policy.errors.js';
-import type { ReplicationFilter } from './resource.schemas.js';
 import { rowIdSchema } from '../listing/db-range.js';
 
 export const TRIGGER_TYPES = ['manual', 'scheduled', 'event_based'] as const;
@@ -18,7 +18,7 @@ export interface ReplicationPolicy {
   destNamespace: string;
   destNamespaceReplaceCount: number;
   trigger: { type: TriggerType; cron: string };
-  filters: ReplicationFilter[];
+  filters: ReplicationFilterV1[];
   replicateDeletion: boolean;
   override: boolean;
   enabled: boolean;
@@ -88,11 +88,11 @@ export function validateCron(cron: string): void {
   });
 }
 
-function toFilter(raw: { type: string; value: unknown; decoration?: string | null | undefined }): ReplicationFilter {
+function toFilter(raw: { type: string; value: unknown; decoration?: string | null | undefined }): ReplicationFilterV1 {
   const decoration = raw.decoration ?? '';
   if (decoration !== '' && raw.type !== 'tag' && raw.type !== 'label') throw new PolicyInvalidError('only tag and label filter support decoration');
   if (decoration !== '' && decoration !== 'matches' && decoration !== 'excludes') throw new PolicyInvalidError(`invalid decoration ${JSON.stringify(decoration)}: matches or excludes`);
-  const withDecoration: Pick<ReplicationFilter, 'decoration'> = decoration === '' ? {} : { decoration: decoration === 'excludes' ? 'excludes' : 'matches' };
+  const withDecoration: Pick<ReplicationFilterV1, 'decoration'> = decoration === '' ? {} : { decoration: decoration === 'excludes' ? 'excludes' : 'matches' };
   switch (raw.type) {
     case 'name':
     case 'tag':

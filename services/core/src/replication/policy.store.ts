@@ -1,8 +1,8 @@
+import type { ReplicationFilterV1 } from '@wharf/contracts';
 import type { Pool } from '@wharf/db';
 import type { ListQuery } from '../listing/list-query.js';
 import { pageClause, toSql, type Column } from '../listing/list-sql.js';
 import type { PolicyFields, ReplicationPolicy, TriggerType } from './policy.schemas.js';
-import type { ReplicationFilter } from './resource.schemas.js';
 
 export interface PolicyStore {
   /** Undefined when the name is taken. */
@@ -24,7 +24,7 @@ interface PolicyRow {
   dest_namespace: string;
   dest_namespace_replace_count: number;
   trigger: { type: TriggerType; cron?: string };
-  filters: ReplicationFilter[];
+  filters: ReplicationFilterV1[];
   replicate_deletion: boolean;
   override: boolean;
   enabled: boolean;

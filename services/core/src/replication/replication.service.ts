@@ -1,3 +1,4 @@
+import type { ResourceV1 } from '@wharf/contracts';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pMap from 'p-map';
 import type { Logger } from '@wharf/logging';
@@ -15,7 +16,6 @@ import { PolicyPreconditionError, ReplicationExecutionNotFoundError, Replication
 import type { ReplicationPolicy } from './policy.schemas.js';
 import type { PolicyService } from './policy.service.js';
 import { executionStatusCondition, taskStatusCondition, triggerCondition } from './replication.views.js';
-import type { FetchedResource } from './resource.schemas.js';
 import { REPLICATION, type ReplicationScheduler } from './schedule.service.js';
 import { retryThroughOutage } from './outage.js';
 
@@ -45,7 +45,7 @@ export interface ResolvedPlan {
 /** What starts a run: the trigger, and for an event run the event's resource and operation. */
 interface RunInput {
   trigger: ExecutionTrigger;
-  resources?: FetchedResource[];
+  resources?: ResourceV1[];
   operation: PlanOperation;
 }
 
@@ -154,7 +154,7 @@ export class ReplicationService {
    * The plan of a run: the source's resources (fetched through the adapter unless given),
    * filtered and renamed for the destination. Shared by real runs and dry runs.
    */
-  async plan(policy: ReplicationPolicy, options: { resources?: FetchedResource[]; withSizes?: boolean } = {}): Promise<ResolvedPlan> {
+  async plan(policy: ReplicationPolicy, options: { resources?: ResourceV1[]; withSizes?: boolean } = {}): Promise<ResolvedPlan> {
     const { src, dest } = await this.#deps.policies.registriesOf(policy);
     const resources = options.resources ?? (await this.#deps.adapter.resources(this.#deps.registries.wire(src), policy.filters, { withSizes: options.withSizes }));
     const info = await this.#deps.adapter.info(this.#deps.registries.wire(dest));
@@ -287,7 +287,7 @@ export class ReplicationService {
   }
 
   /** Used by the dry run: the resources of the destination repository (what is there already). */
-  async destinationResources(dest: Registry, repository: string): Promise<FetchedResource | undefined> {
+  async destinationResources(dest: Registry, repository: string): Promise<ResourceV1 | undefined> {
     const escaped = repository.replace(/[*?[\]{}\\]/g, (c) => `\\${c}`);
     const found = await this.#deps.adapter.resources(this.#deps.registries.wire(dest), [{ type: 'name', value: escaped }], { withSizes: false });
     return found.find((r) => r.metadata.repository.name === repository);
