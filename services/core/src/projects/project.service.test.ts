@@ -1,19 +1,10 @@
-import { createTestImage } from '@wharf/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { pushImage as push } from '../testing/fakes/images.js';
 import { listQuery } from '../testing/fakes/list.js';
 import { admin, createTestCore, signUp, type TestCore } from '../testing/fakes/test-core.js';
 import { ForbiddenError, UnauthenticatedError } from '../rbac/access.errors.js';
 import { Role } from '../rbac/roles.js';
 import { ProjectExistsError, ProjectInvalidError, ProjectNotEmptyError, ProjectNotFoundError } from './project.errors.js';
-
-/** Pushes an image to registry-facade's fake and projects it, as a push through the /v2 gate does. */
-async function push(core: TestCore, repository: string, tag: string): Promise<string> {
-  const image = createTestImage({ layers: 1 });
-  core.registry.putBlob(image.config.bytes);
-  const digest = await core.registry.putManifest(repository, tag, { mediaType: image.manifest.mediaType, body: image.manifest.bytes });
-  await core.sync.sync({ repository, tag });
-  return digest;
-}
 
 describe('ProjectService', () => {
   let core: TestCore;
