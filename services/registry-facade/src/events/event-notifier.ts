@@ -1,19 +1,13 @@
 import type { Logger } from '@wharf/logging';
 import type { Secret } from '@wharf/config';
 import { Gauge, Counter, type Registry } from 'prom-client';
+import type { RegistryEventsResultV1 } from '@wharf/contracts';
+import { backoffDelay, CoreClient } from '@wharf/http-client';
 import type { PgEventOutbox } from './event.repository.js';
-import { RegistryEventsResultV1 } from '@wharf/contracts';
-import { EVENTS_MEDIA_TYPE } from './registry-event.js';
 
 /** The events of the batch the receiver says it could not apply (id → reason); none for an answer without that list. */
-function failedEvents(body: string, sent: ReadonlySet<string>): Map<string, string> {
-  let parsed: ReturnType<typeof RegistryEventsResultV1.safeParse> | undefined;
-  try {
-    parsed = RegistryEventsResultV1.safeParse(JSON.parse(body));
-  } catch {
-    return new Map();
-  }
-  return new Map((parsed.success ? (parsed.data.failed ?? []) : []).filter((f) => sent.has(f.id)).map((f) => [f.id, f.message]));
+function failedEvents(result: RegistryEventsResultV1 | undefined, sent: ReadonlySet<string>): Map<string, string> {
+  return new Map((result?.failed ?? []).filter((f) => sent.has(f.id)).map((f) => [f.id, f.message]));
 }
 
 export interface EventNotifierOptions {
@@ -25,6 +19,7 @@ export interface EventNotifierOptions {
   batchSize: number;
   /** Idle time between polls when nothing was due. */
   pollIntervalMs: number;
+  /** The one backoff's first ceiling and its cap (exponential, full jitter) between deliveries of a batch. */
   minBackoffMs: number;
   maxBackoffMs: number;
   /** Undelivered events older than this are dropped (and counted). */
@@ -39,11 +34,12 @@ export interface EventNotifierOptions {
  * distribution's envelope, with `Authorization: Harbor-Secret`. A 2xx acknowledges the
  * batch but the events its body lists as `failed` (RegistryEventsResultV1), which alone are
  * retried; anything else, a timeout or a refused connection reschedules the whole batch
- * with exponential backoff. Delivery is at least once; every event carries a stable id.
+ * with the suite's one backoff. Delivery is at least once; every event carries a stable id.
+ * Each delivery is one call (CoreClient, no retry of its own): the outbox is the retry.
  */
 export class EventNotifier {
   readonly #options: EventNotifierOptions;
-  readonly #fetch: typeof fetch;
+  readonly #receiver: CoreClient;
   readonly #now: () => Date;
   readonly #delivered?: Counter;
   readonly #failed?: Counter;
@@ -56,7 +52,7 @@ export class EventNotifier {
 
   constructor(options: EventNotifierOptions) {
     this.#options = options;
-    this.#fetch = options.fetch ?? fetch;
+    this.#receiver = new CoreClient({ service: 'the event receiver', baseUrl: options.url, secret: options.secret, timeoutMs: options.timeoutMs, fetch: options.fetch });
     this.#now = options.now ?? (() => new Date());
     if (options.metrics) {
       this.#delivered = new Counter({ name: 'registry_events_delivered_total', help: 'Registry events delivered', registers: [options.metrics] });
@@ -126,19 +122,9 @@ export class EventNotifier {
     if (batch.length === 0) return 0;
     const ids = batch.map((entry) => entry.id);
     try {
-      const response = await this.#fetch(this.#options.url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': EVENTS_MEDIA_TYPE,
-          Authorization: `Harbor-Secret ${this.#options.secret.reveal()}`,
-        },
-        body: JSON.stringify({ events: batch.map((entry) => entry.payload) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.text().catch(() => '');
-      if (response.status < 200 || response.status >= 300) throw new Error(`receiver answered ${response.status}`);
+      const result = await this.#receiver.registryEvents({ events: batch.map((entry) => entry.payload) }, { url: this.#options.url });
       // The receiver may have applied only some: those it names as failed are retried alone.
-      const failed = failedEvents(text, new Set(ids));
+      const failed = failedEvents(result, new Set(ids));
       await outbox.delete(failed.size > 0 ? ids.filter((id) => !failed.has(id)) : ids);
       this.#delivered?.inc(batch.length - failed.size);
       if (failed.size > 0) {
@@ -169,8 +155,7 @@ export class EventNotifier {
   }
 
   #backoff(attempts: number): number {
-    const base = Math.min(this.#options.maxBackoffMs, this.#options.minBackoffMs * 2 ** Math.min(attempts, 20));
-    return Math.round(base / 2 + Math.random() * (base / 2));
+    return backoffDelay(attempts + 1, { baseMs: this.#options.minBackoffMs, maxMs: this.#options.maxBackoffMs });
   }
 
   async #sleep(ms: number): Promise<void> {

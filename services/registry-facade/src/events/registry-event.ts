@@ -1,30 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { RegistryEventActionV1, RegistryEventV1 } from '@wharf/contracts';
 
 /**
- * A registry event in distribution's notification format (`notifications/event.go`), which
- * Harbor's core consumed at `/service/notifications`. Receivers de-duplicate on `id`.
+ * A registry event in distribution's notification format, as defined once for its sender
+ * and its receiver (`RegistryEventV1` in @wharf/contracts).
  */
-export interface RegistryEvent {
-  id: string;
-  timestamp: string;
-  action: 'push' | 'pull' | 'delete' | 'mount';
-  target: {
-    mediaType?: string;
-    size?: number;
-    length?: number;
-    digest?: string;
-    repository: string;
-    url?: string;
-    tag?: string;
-    fromRepository?: string;
-  };
-  request: { id: string; addr: string; host: string; method: string; useragent: string };
-  actor: { name?: string };
-  source: { addr: string; instanceID: string };
-}
-
-/** Media type of the envelope, as distribution 2.x sends it. */
-export const EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
+export type RegistryEvent = RegistryEventV1;
 
 /** Who asked, as the HTTP layer saw it. */
 export interface RequestOrigin {
@@ -45,7 +26,7 @@ export interface EventSource {
 }
 
 export interface ManifestEventInput {
-  action: RegistryEvent['action'];
+  action: RegistryEventActionV1;
   repository: string;
   digest: string;
   mediaType?: string;
@@ -54,7 +35,7 @@ export interface ManifestEventInput {
 }
 
 export function buildManifestEvent(input: ManifestEventInput, origin: RequestOrigin, source: EventSource, now = new Date()): RegistryEvent {
-  const target: RegistryEvent['target'] = {
+  const target: RegistryEventV1['target'] = {
     repository: input.repository,
     digest: input.digest,
     url: `${origin.baseUrl}/v2/${input.repository}/manifests/${input.digest}`,
