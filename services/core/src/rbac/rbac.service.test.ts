@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from './principal.js';
 import { RbacService, type MemberRoleReader } from './rbac.service.js';
 import { Role, type RoleId } from './roles.js';
+import { InMemoryDb } from '../testing/fakes/db.js';
+import { InMemoryMemberStore } from '../testing/fakes/identity.stores.js';
 
 const privateProject = { id: 1, name: 'team', public: false };
 const publicProject = { id: 2, name: 'library', public: true };
@@ -91,5 +93,20 @@ describe('robot accounts', () => {
       ],
     };
     expect(await rbac.repositoryActions(denied, privateProject)).toEqual(['pull', 'delete']);
+  });
+});
+
+describe('roles kept in the member store', () => {
+  it('follow a member’s role change and removal', async () => {
+    const db = new InMemoryDb();
+    const members = new InMemoryMemberStore({ db });
+    const rbac = new RbacService({ members });
+    const id = await members.addUser(1, 3, Role.Guest);
+    expect(await rbac.repositoryActions(user(3), privateProject)).toEqual(['pull']);
+    await members.updateRole(1, id!, Role.Maintainer);
+    expect(await rbac.repositoryActions(user(3), privateProject)).toEqual(['pull', 'push', 'delete']);
+    await members.delete(1, id!);
+    expect(await rbac.repositoryActions(user(3), privateProject)).toEqual([]);
+    expect(await rbac.repositoryActions(user(3), publicProject)).toEqual(['pull']);
   });
 });
