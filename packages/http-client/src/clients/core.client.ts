@@ -73,8 +73,7 @@ export class CoreClient {
       if (response.status === 200) return { ok: true };
       return { ok: false, status: response.status, message: `HTTP ${response.status}: ${text.slice(0, 300)}` };
     } catch (error) {
-      const cause = (error as Error).cause;
-      return { ok: false, message: cause instanceof Error ? cause.message : (error as Error).message };
+      return { ok: false, message: (error as Error).message };
     }
   }
 

@@ -1,7 +1,7 @@
-import { harborSecretHeader, jobStatusCode, type JobAckV1, type JobStatusHookV1 } from '@wharf/contracts';
+import { jobStatusCode, type JobAckV1, type JobStatusHookV1 } from '@wharf/contracts';
+import { backoffDelay, CoreClient, type HookAnswer } from '@wharf/http-client';
 import type { Logger } from '@wharf/logging';
 import type { Clock } from '../jobs/ports.js';
-import { backoffDelay } from '../worker/backoff.js';
 import type { HookEvent, PendingHook, RedisHookRepository } from './hook.repository.js';
 
 export interface HookSenderDeps {
@@ -17,13 +17,10 @@ export interface HookSenderDeps {
   pollMs?: number;
 }
 
-/** Outcome of one POST. */
-type Answer = { ok: true } | { ok: false; status?: number; message: string };
-
 /**
  * Delivers status hooks (Harbor's hook agent), from the durable per-job queues in Redis:
  * in order per job (one delivery per job at a time, across replicas, by the due set's
- * lease), retried with exponential backoff until the receiver answers 200 or the event is
+ * lease), each POST sent once through core's client, retried with the suite's one backoff until the receiver answers 200 or the event is
  * older than the max age; a 4xx other than 404/409/429 is given up at once and logged
  * once; before a retry an event is dropped when a newer one was acknowledged meanwhile.
  */
@@ -33,12 +30,15 @@ export class HookSender {
   readonly #again = new Set<string>();
   /** Jobs the poll leased while this process was already delivering them: ours to deliver next. */
   readonly #owned = new Set<string>();
+  readonly #receiver: CoreClient;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   #closed = false;
 
   constructor(deps: HookSenderDeps) {
     this.#deps = deps;
+    // Each hook names its own URL (the job's status_hook); the client brings the secret and the timeout.
+    this.#receiver = new CoreClient({ service: 'the status hook receiver', baseUrl: '', secret: { reveal: () => deps.secret }, timeoutMs: deps.timeoutMs });
   }
 
   get #leaseMs(): number {
@@ -118,7 +118,7 @@ export class HookSender {
         continue;
       }
       logger.debug('status hook sending', { jobId: id, status: event.status });
-      const answer = await this.#post(url, body(id, hook));
+      const answer: HookAnswer = await this.#receiver.statusHook(url, body(id, hook));
       logger.debug('status hook answered', { jobId: id, ok: answer.ok });
       const now = clock.now();
       if (answer.ok) {
@@ -137,27 +137,10 @@ export class HookSender {
         continue;
       }
       const attempts = (event.attempts ?? 0) + 1;
-      const delay = backoffDelay(attempts, { baseMs: this.#deps.minBackoffMs, maxMs: this.#deps.maxBackoffMs, jitter: 0.5 });
+      const delay = backoffDelay(attempts, { baseMs: this.#deps.minBackoffMs, maxMs: this.#deps.maxBackoffMs });
       if (attempts === 1) logger.warn('status hook delivery failed, retrying', { jobId: id, status: event.status, message: answer.message });
       await hooks.retryLater(id, hook, { ...event, attempts, first_at: firstAt }, now + delay);
       return;
-    }
-  }
-
-  async #post(url: string, payload: JobStatusHookV1): Promise<Answer> {
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: harborSecretHeader(this.#deps.secret) },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.#deps.timeoutMs),
-      });
-      const text = await response.text().catch(() => '');
-      // Harbor's hook client: success is exactly 200.
-      if (response.status === 200) return { ok: true };
-      return { ok: false, status: response.status, message: `HTTP ${response.status}: ${text.slice(0, 300)}` };
-    } catch (error) {
-      return { ok: false, message: (error as Error).message };
     }
   }
 }

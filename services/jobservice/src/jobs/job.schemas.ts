@@ -1,10 +1,10 @@
-import { JobRequestV1 } from '@wharf/contracts';
+import { JobActionV1, JobRequestV1 } from '@wharf/contracts';
 import { z } from 'zod';
 
 export const launchRequest = JobRequestV1;
 export type LaunchRequest = z.infer<typeof launchRequest>;
 
-export const actionRequest = z.object({ action: z.string().min(1) });
+export const actionRequest = JobActionV1;
 
 export const jobIdParam = z.string().min(1).max(300);
 

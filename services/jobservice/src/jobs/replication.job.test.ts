@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AdapterClient } from '@wharf/http-client';
 import { createLogger } from '@wharf/logging';
 import type { JobContext } from './job.js';
 import { PermanentJobError } from './job.js';
@@ -44,7 +45,7 @@ describe('the REPLICATION job', () => {
     });
     servers.push(fake.server);
     const checkIns: string[] = [];
-    await createReplicationJob({ adapterUrl: fake.url, secret: 's' }).run(context(checkIns), params());
+    await createReplicationJob({ adapter: new AdapterClient({ baseUrl: fake.url, secret: { reveal: () => 's' }, timeoutMs: 5000, attempts: 1 }) }).run(context(checkIns), params());
     expect(fake.seen[0]).toMatchObject({ path: '/api/v1/replications/copy', accept: 'application/x-ndjson' });
     expect(fake.seen[0]!.body.speed).toBe(0);
     // From the first second on, at most one a second: nothing at 0 or 10 bytes, 60 after a second, not 100 right after.
@@ -58,7 +59,7 @@ describe('the REPLICATION job', () => {
         res.end(`{"type":"error","status":${status},"errors":[{"code":"X","message":"nope"}]}\n`);
       });
       servers.push(fake.server);
-      const failure = await createReplicationJob({ adapterUrl: fake.url, secret: 's' }).run(context([]), params()).then(() => undefined, (error: unknown) => error);
+      const failure = await createReplicationJob({ adapter: new AdapterClient({ baseUrl: fake.url, secret: { reveal: () => 's' }, timeoutMs: 5000, attempts: 1 }) }).run(context([]), params()).then(() => undefined, (error: unknown) => error);
       expect(failure instanceof PermanentJobError, String(status)).toBe(permanent);
       expect(String(failure)).toContain('nope');
     }
@@ -67,7 +68,7 @@ describe('the REPLICATION job', () => {
   it('sends a deleted destination resource to the deletion route', async () => {
     const fake = await adapter((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"deleted":[]}'));
     servers.push(fake.server);
-    await createReplicationJob({ adapterUrl: fake.url, secret: 's' }).run(context([]), params({ deleted: true }));
+    await createReplicationJob({ adapter: new AdapterClient({ baseUrl: fake.url, secret: { reveal: () => 's' }, timeoutMs: 5000, attempts: 1 }) }).run(context([]), params({ deleted: true }));
     expect(fake.seen.map((s) => s.path)).toEqual(['/api/v1/replications/delete']);
   });
 });

@@ -1,27 +1,12 @@
-import { harborSecretHeader } from '@wharf/contracts';
-import { z } from 'zod';
-import { postJson, ServiceCallError } from './http-call.js';
+import { ReplicationJobParamsV1 } from '@wharf/contracts';
+import { ApiError } from '@wharf/errors';
+import { ServiceCallError, type AdapterClient } from '@wharf/http-client';
 import { jobType, PermanentJobError, type JobContext, type JobType } from './job.js';
 
-/** REPLICATION parameters as Harbor sends them (HARBOR-FACTS §3a): resources are JSON strings. */
-export const replicationParams = z.looseObject({
-  src_resource: z.string().min(1),
-  dst_resource: z.string().min(1),
-  /** KiB/s per task; Harbor's -1 and 0 both mean unlimited. */
-  speed: z.number().int().min(-1).optional(),
-  copy_by_chunk: z.boolean().optional(),
-});
-export type ReplicationParams = z.infer<typeof replicationParams>;
+export type ReplicationParams = ReplicationJobParamsV1;
 
 /** How often a running copy reports its progress to core (a check-in). */
 const PROGRESS_INTERVAL_MS = 1000;
-
-/** One line of the adapter's NDJSON copy answer. */
-const copyLine = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('progress'), bytes: z.number(), total: z.number().optional() }),
-  z.looseObject({ type: z.literal('result'), bytes: z.number().optional() }),
-  z.looseObject({ type: z.literal('error'), status: z.number().int(), errors: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })).optional() }),
-]);
 
 function isDeletion(params: ReplicationParams): boolean {
   try {
@@ -31,10 +16,10 @@ function isDeletion(params: ReplicationParams): boolean {
   }
 }
 
-/** The failure an adapter error stands for: 4xx but 408/429 will not change on a retry. */
-function failureOf(status: number, message: string): Error {
-  if (status >= 400 && status < 500 && status !== 408 && status !== 429) return new PermanentJobError(message, { cause: new ServiceCallError(message, status) });
-  return new ServiceCallError(message, status);
+/** An answer of the adapter that will not change on a retry (4xx but 408/429) fails the job for good. */
+function failureOf(error: unknown): unknown {
+  if (error instanceof ServiceCallError && error.permanent) return new PermanentJobError(error.message, { cause: error });
+  return error;
 }
 
 /**
@@ -42,87 +27,50 @@ function failureOf(status: number, message: string): Error {
  * second, from the first second on, `{"bytes","total"}`), the result line ends the job, an
  * error line fails it.
  */
-async function copy(ctx: JobContext, url: string, params: ReplicationParams, secret: string): Promise<Record<string, unknown>> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson', Authorization: harborSecretHeader(secret) },
-      body: JSON.stringify({ ...params, speed: Math.max(0, params.speed ?? 0) }),
-      signal: ctx.signal,
-    });
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw new Error(`cannot reach ${new URL(url).origin}: ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok || !response.body) throw failureOf(response.status, `${new URL(url).pathname} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
-  const lines = response.body.pipeThrough(new TextDecoderStream());
-  const reader = lines[Symbol.asyncIterator]();
-  try {
-    return await readCopyLines(ctx, reader);
-  } finally {
-    // Done early (a result or an error line, a failed check-in): the rest of the answer is not read.
-    await reader.return?.().catch(() => undefined);
-  }
-}
-
-async function readCopyLines(ctx: JobContext, reader: AsyncIterator<string>): Promise<Record<string, unknown>> {
+async function copy(ctx: JobContext, adapter: AdapterClient, params: ReplicationParams): Promise<Record<string, unknown>> {
   // The first check-in after a second of copying: a task done sooner needs none, and one at
   // 0 bytes tells nothing.
   let lastReport = Date.now();
-  let buffered = '';
-  for (;;) {
-    let next: IteratorResult<string>;
-    try {
-      next = await reader.next();
-    } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      // The connection broke off mid-copy (the adapter restarted, say): an outage, retried.
-      throw new Error(`the adapter's copy answer broke off: ${(error as Error).message}`, { cause: error });
-    }
-    if (next.done) break;
-    buffered += next.value;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const text = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (!text) continue;
-      const line = copyLine.safeParse(JSON.parse(text));
-      if (!line.success) continue;
-      if (line.data.type === 'result') return line.data;
-      if (line.data.type === 'error') {
-        const message = line.data.errors?.map((e) => e.message ?? e.code).join('; ') || 'copy failed';
-        throw failureOf(line.data.status, `adapter: ${message}`);
+  try {
+    for await (const line of adapter.copy({ ...params, speed: Math.max(0, params.speed ?? 0) }, { signal: ctx.signal })) {
+      if (line.type === 'result') return line;
+      if (line.type === 'error') {
+        const message = line.errors?.map((e) => e.message ?? e.code).join('; ') || 'copy failed';
+        throw new ServiceCallError('the adapter service', new ApiError('UNKNOWN', { message: `adapter: ${message}`, status: line.status }));
       }
       if (Date.now() - lastReport >= PROGRESS_INTERVAL_MS) {
         lastReport = Date.now();
-        await ctx.checkIn(JSON.stringify({ bytes: line.data.bytes, total: line.data.total }));
+        await ctx.checkIn(JSON.stringify({ bytes: line.bytes, total: line.total }));
       }
     }
+  } catch (error) {
+    throw failureOf(error);
   }
-  throw new ServiceCallError('the adapter ended the copy without a result', 502);
+  throw new ServiceCallError('the adapter service', new ApiError('UNKNOWN', { message: 'the adapter ended the copy without a result', status: 502 }));
 }
 
 /**
  * Hands one replication task to the adapter service: a copy
- * (`POST {adapterUrl}/api/v1/replications/copy`, progress reported as check-ins) or, for a
- * deleted destination resource, a deletion (`…/replications/delete`).
+ * (`POST /api/v1/replications/copy`, progress reported as check-ins) or, for a deleted
+ * destination resource, a deletion (`…/replications/delete`).
  */
-export function createReplicationJob(deps: { adapterUrl: string; secret: string }): JobType {
+export function createReplicationJob(deps: { adapter: AdapterClient }): JobType {
   return jobType<ReplicationParams>({
     maxFails: 3,
     concurrency: 10,
     shouldRetry: (error) => !(error instanceof PermanentJobError),
-    validate: replicationParams,
+    validate: ReplicationJobParamsV1,
     async run(ctx: JobContext, params: ReplicationParams) {
       if (isDeletion(params)) {
-        ctx.logger.info('replication deletion handed to the adapter', { adapterUrl: deps.adapterUrl });
-        const answer = await postJson(`${deps.adapterUrl}/api/v1/replications/delete`, { src_resource: params.src_resource, dst_resource: params.dst_resource }, { secret: deps.secret, signal: ctx.signal });
+        ctx.logger.info('replication deletion handed to the adapter');
+        const answer = await deps.adapter.delete({ src_resource: params.src_resource, dst_resource: params.dst_resource }, { signal: ctx.signal }).catch((error: unknown) => {
+          throw failureOf(error);
+        });
         ctx.logger.info('replication deletion done', { answer: answer.slice(0, 2000) });
         return;
       }
-      ctx.logger.info('replication copy handed to the adapter', { adapterUrl: deps.adapterUrl, speed: params.speed ?? 0, copyByChunk: params.copy_by_chunk ?? false });
-      const result = await copy(ctx, `${deps.adapterUrl}/api/v1/replications/copy`, params, deps.secret);
+      ctx.logger.info('replication copy handed to the adapter', { speed: params.speed ?? 0, copyByChunk: params.copy_by_chunk ?? false });
+      const result = await copy(ctx, deps.adapter, params);
       ctx.logger.info('replication copy done', { result: JSON.stringify(result).slice(0, 2000) });
     },
   });

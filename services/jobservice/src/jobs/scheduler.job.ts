@@ -1,12 +1,7 @@
-import { z } from 'zod';
+import { SchedulerJobParamsV1 } from '@wharf/contracts';
 import { jobType, type JobContext, type JobType } from './job.js';
 
-/** SCHEDULER parameters: whose schedule fired (Harbor's `scheduler.PeriodicJob`). */
-export const schedulerParams = z.looseObject({
-  vendor_type: z.string().min(1),
-  vendor_id: z.number().int(),
-});
-export type SchedulerParams = z.infer<typeof schedulerParams>;
+export type SchedulerParams = SchedulerJobParamsV1;
 
 /**
  * Harbor's scheduler job: registered as a periodic job by core for a schedule (a scheduled
@@ -19,7 +14,7 @@ export function createSchedulerJob(): JobType {
     maxFails: 1,
     concurrency: 10,
     shouldRetry: () => false,
-    validate: schedulerParams,
+    validate: SchedulerJobParamsV1,
     async run(ctx: JobContext, params: SchedulerParams) {
       ctx.logger.info('schedule fired', { vendorType: params.vendor_type, vendorId: params.vendor_id });
       await ctx.checkIn('checkin');

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceCallError } from '../jobs/http-call.js';
+import { ApiError } from '@wharf/errors';
+import { ServiceCallError } from '@wharf/http-client';
+
+/** An answer of a service a job called, with its status. */
+const answered = (message: string, status: number) => new ServiceCallError('the adapter service', new ApiError('UNKNOWN', { message, status }));
 import { PermanentJobError } from '../jobs/job.js';
 import { describeFailure, isOutage, planFailure, type RetryPolicy } from './failure-policy.js';
 
 const policy: RetryPolicy = { baseDelayMs: 2000, maxDelayMs: 300_000, outageWindowMs: 60_000, outageMaxDelayMs: 15_000 };
 const replication = { maxFails: 3, shouldRetry: (error: unknown) => !(error instanceof PermanentJobError) };
 const gc = { maxFails: 1, shouldRetry: () => false };
-const noJitter = () => 0.5;
+/** The backoff's ceiling (full jitter drawn at its top). */
+const noJitter = () => 1;
 
 /** What fetch throws when nothing listens: a TypeError whose cause carries the code. */
 function refused(): Error {
@@ -21,14 +26,14 @@ describe('isOutage', () => {
     expect(isOutage(new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }))).toBe(true);
     expect(isOutage(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe(true);
     expect(isOutage(new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' }), Object.assign(new Error('b'), { code: 'ETIMEDOUT' })]))).toBe(true);
-    for (const status of [502, 503, 504]) expect(isOutage(new ServiceCallError('down', status)), String(status)).toBe(true);
+    for (const status of [502, 503, 504]) expect(isOutage(answered('down', status)), String(status)).toBe(true);
   });
 
   it('does not take a permanent failure, another status or an ordinary error for an outage', () => {
-    expect(isOutage(new PermanentJobError('not found', { cause: new ServiceCallError('not found', 404) }))).toBe(false);
+    expect(isOutage(new PermanentJobError('not found', { cause: answered('not found', 404) }))).toBe(false);
     expect(isOutage(new PermanentJobError('gone', { cause: refused() }))).toBe(false);
-    expect(isOutage(new ServiceCallError('boom', 500))).toBe(false);
-    expect(isOutage(new ServiceCallError('slow down', 429))).toBe(false);
+    expect(isOutage(answered('boom', 500))).toBe(false);
+    expect(isOutage(answered('slow down', 429))).toBe(false);
     expect(isOutage(new Error('digest mismatch'))).toBe(false);
     expect(isOutage('ECONNREFUSED')).toBe(false);
   });
@@ -61,7 +66,7 @@ describe('planFailure', () => {
   });
 
   it('retries outages of every job type, even one that never retries an ordinary failure', () => {
-    expect(plan({ error: new ServiceCallError('/internal/gc answered 503', 503), type: gc })).toMatchObject({ action: 'retry', outageSince: 1_000_000 });
+    expect(plan({ error: answered('/internal/gc answered 503', 503), type: gc })).toMatchObject({ action: 'retry', outageSince: 1_000_000 });
     expect(plan({ error: new Error('gc failed'), type: gc })).toEqual({ action: 'error', message: 'gc failed' });
   });
 

@@ -1,11 +1,10 @@
+import { backoffDelay, ServiceCallError } from '@wharf/http-client';
 import { isOperationalError } from '@wharf/http-kit';
-import { ServiceCallError } from '../jobs/http-call.js';
 import { PermanentJobError } from '../jobs/job.js';
-import { backoffDelay } from './backoff.js';
 
 /** How a failed run is retried: every job type's ordinary failures, and dependency outages. */
 export interface RetryPolicy {
-  /** First delay of an ordinary failure's retry; doubles per failure up to `maxDelayMs`. */
+  /** First delay ceiling of an ordinary failure's retry; doubles per failure up to `maxDelayMs` (the suite's one backoff, full jitter). */
   baseDelayMs: number;
   maxDelayMs: number;
   /** How long a dependency outage is retried before the job fails. */
@@ -55,11 +54,11 @@ export type FailurePlan =
  * every job type:
  * - a permanent failure ends the job (Error) at once;
  * - a dependency outage is retried until it has lasted `outageWindowMs` (counted from its
- *   first failure, kept in `outageSince`), waiting as long as it has lasted so far (between
- *   the base and the outage max delay), with a last attempt at the window's end; it does not
- *   use up the type's `maxFails`;
+ *   first failure, kept in `outageSince`), waiting up to as long as it has lasted so far
+ *   (that ceiling between the base and the outage max delay, full jitter below it), with a
+ *   last attempt at the window's end; it does not use up the type's `maxFails`;
  * - any other failure is retried while the type's `shouldRetry` says so and fewer than
- *   `maxFails` failures happened, with exponential backoff.
+ *   `maxFails` failures happened, with the suite's one backoff (exponential, full jitter).
  */
 export function planFailure(input: {
   error: unknown;
@@ -82,14 +81,14 @@ export function planFailure(input: {
       return { action: 'error', message: `${message} (still failing after ${Math.round(elapsed / 1000)} s of retries)` };
     }
     const wait = Math.min(policy.outageMaxDelayMs, Math.max(policy.baseDelayMs, elapsed));
-    const jittered = backoffDelay(1, { baseMs: wait, maxMs: policy.outageMaxDelayMs, jitter: 0.2, random: input.random });
+    const jittered = backoffDelay(1, { baseMs: wait, maxMs: policy.outageMaxDelayMs }, input.random);
     // The last attempt falls at the window's end, so an outage as long as the window is ridden out.
     const delayMs = Math.max(0, Math.min(jittered, since + policy.outageWindowMs - nowMs));
     return { action: 'retry', delayMs, message, outageSince: since };
   }
   const failures = fails + 1;
   if (type.shouldRetry(error) && failures < type.maxFails) {
-    const delayMs = backoffDelay(failures, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 0.2, random: input.random });
+    const delayMs = backoffDelay(failures, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, input.random);
     return { action: 'retry', delayMs, message };
   }
   return { action: 'error', message: type.maxFails > 1 ? `${message} (failed ${failures} times)` : message };

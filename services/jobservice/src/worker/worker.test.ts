@@ -3,7 +3,11 @@ import { createLogger } from '@wharf/logging';
 import type { JobStatsV1 } from '@wharf/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ServiceCallError } from '../jobs/http-call.js';
+import { ApiError } from '@wharf/errors';
+import { ServiceCallError } from '@wharf/http-client';
+
+/** An answer of a service a job called, with its status. */
+const answered = (message: string, status: number) => new ServiceCallError('the adapter service', new ApiError('UNKNOWN', { message, status }));
 import { PermanentJobError, type JobContext, type JobType } from '../jobs/job.js';
 import { InMemoryJobRepository } from '../jobs/testing/in-memory-job.repository.js';
 import type { JobLog } from '../logs/job-logs.js';
@@ -271,7 +275,7 @@ describe('the worker', () => {
   });
 
   it('rides out an outage past the type\'s max fails, then ends Error naming the cause once the window is over', async () => {
-    const outage = () => new ServiceCallError('/api/v1/replications/copy answered 503: restarting', 503);
+    const outage = () => answered('/api/v1/replications/copy answered 503: restarting', 503);
     let revision = 100;
     let runs = 0;
     // Runs at 0, then after each retry's delay: all outages, past maxFails = 3.
