@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
-import { startStack, type RunningStack } from '@wharf/launcher';
+import { replicasFromEnv, startStack, type Replicas, type RunningStack } from '@wharf/launcher';
 import { createTestDatabase, createTestRedisNamespace, freePort, HarborClient, TestRegistryClient, type TestDatabase, type TestRedisNamespace } from '@wharf/testing';
 import { ROOT_DIR } from './stack.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
@@ -29,7 +29,8 @@ export interface Suite {
   stack: RunningStack;
   /** A registry client carrying a token the token service issued for `scopes` to these credentials (none: anonymous). */
   registryAs(credentials: { username: string; password: string } | undefined, scopes: readonly string[]): Promise<TestRegistryClient>;
-  log(service: 'core' | 'registry-facade' | 'proxy' | 'jobservice' | 'adapter'): Promise<string>;
+  /** A service's log (every replica's, one after the other, when it runs several), or one replica's (`core-2`). */
+  log(service: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +42,11 @@ export interface SuiteOptions {
   infrastructure?: { databaseUrl: string; redisUrl: string; amqpUrl?: string };
   /** Where the stack's supervisor reports a service that exited and came back (default: stdout). */
   report?: (line: string) => void;
+  /**
+   * Processes per service (see the launcher's `replicas`); default: what WHARF_REPLICAS and
+   * WHARF_<SERVICE>_REPLICAS ask for, else one each.
+   */
+  replicas?: Replicas;
 }
 
 /**
@@ -79,6 +85,7 @@ export async function startSuite(label: string, options: SuiteOptions = {}): Pro
       redisPrefix: redis.prefix,
       amqpUrl: given?.amqpUrl,
       report: options.report,
+      replicas: options.replicas ?? replicasFromEnv(process.env),
       adminPassword,
       logDir,
       env: { LOG_LEVEL: 'info', ...options.env },
@@ -111,7 +118,11 @@ export async function startSuite(label: string, options: SuiteOptions = {}): Pro
       if (issued.status !== 200) throw new Error(`token request answered ${issued.status}: ${issued.text}`);
       return new TestRegistryClient(url, { token: issued.body.token });
     },
-    log: (service) => readFile(join(logDir, `${service}.log`), 'utf8').catch(() => ''),
+    log: async (service) => {
+      const names = stack.replicasOf(service);
+      const logs = await Promise.all(names.map((name) => readFile(join(logDir, `${name}.log`), 'utf8').catch(() => '')));
+      return logs.join('');
+    },
     async stop() {
       await stack.stop();
       await db.drop().catch(() => undefined);

@@ -285,7 +285,7 @@ export async function runFaultRound(bed: FaultBed, fault: Fault, round: number, 
   const explained = (exit: ServiceExit) => fault.kind === 'kill' && exit.name === fault.service && exit.pid === killedPid;
   const unexpectedExits: string[] = [];
   for (const exit of stack.exits.slice(exitsBefore).filter((e) => !explained(e))) {
-    unexpectedExits.push(`${exit.name} (pid ${exit.pid}) exited ${exit.status} at ${exit.at.toISOString()}\n${logExcerpt(await suite.log(exit.name as ServiceName), roundStart)}`);
+    unexpectedExits.push(`${exit.name} (pid ${exit.pid}) exited ${exit.status} at ${exit.at.toISOString()}\n${logExcerpt(await suite.log(exit.name), roundStart)}`);
   }
   const replacedServices = SERVICE_NAMES.filter((name) => !(fault.kind === 'kill' && name === fault.service) && stack.service(name).pid !== pidsBefore.get(name)).map(
     (name) => `${name}: pid ${pidsBefore.get(name)} → ${stack.service(name).pid}`,

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ensureDebianTools } from './debian-packages.js';
 import { endpointOf, ensureInfrastructure } from './infrastructure.js';
 import { keepsNothingOnDisk, readRedisPersistence, redisPersistenceWarning } from './redis-persistence.js';
+import { replicasFromEnv } from './replicas.js';
 import { DEVELOPMENT_ADMIN_PASSWORD, startStack } from './stack.js';
 import { testTools } from './test-tools.js';
 
@@ -30,6 +31,8 @@ async function checkRedisPersistence(redisUrl: string): Promise<void> {
 
 async function start(): Promise<void> {
   const databaseUrl = setting('DATABASE_URL');
+  // A wrong count stops the start before anything runs.
+  const replicas = replicasFromEnv(process.env);
   const dataDir = resolve(process.env.WHARF_DATA_DIR || join(ROOT, 'data'));
   await ensureInfrastructure(
     [endpointOf('postgres', databaseUrl), endpointOf('redis', setting('REDIS_URL')), endpointOf('rabbitmq', setting('AMQP_URL'))],
@@ -57,10 +60,13 @@ async function start(): Promise<void> {
     redisUrl: setting('REDIS_URL'),
     amqpUrl: setting('AMQP_URL'),
     adminPassword,
+    replicas,
     env: { LOG_FORMAT: process.env.LOG_FORMAT || 'pretty' },
     // The supervisor names a service that died, its exit status and its log, and starts it again.
     report: say,
   });
+  const several = Object.entries(replicas).filter(([, count]) => count > 1);
+  if (several.length > 0) say(`replicas: ${several.map(([service, count]) => `${service} ×${count}`).join(', ')} (logs per replica, e.g. ${several[0]![0]}-1)`);
   say(`ready: Wharf is at ${stack.url ?? stack.registryUrl} (docker login ${new URL(stack.url ?? stack.registryUrl).host})`);
   say(
     process.env.WHARF_ADMIN_PASSWORD

@@ -8,3 +8,5 @@ export { startStack, DEVELOPMENT_ADMIN_PASSWORD, type StackOptions, type Running
 export { ensureStackSecrets, type StackSecrets } from './secrets.js';
 export { testTools } from './test-tools.js';
 export { serviceNodeOptions } from './node-options.js';
+export { replicasFromEnv, REPLICATED_SERVICES, REPLICA_VARIABLES, type Replicas, type ReplicatedService } from './replicas.js';
+export { startServiceBalancer, type ServiceBalancer, type BalancedTarget } from './service-balancer.js';

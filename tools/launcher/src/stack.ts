@@ -1,6 +1,9 @@
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureDatabase } from '@wharf/db';
 import { serviceNodeOptions } from './node-options.js';
+import type { Replicas, ReplicatedService } from './replicas.js';
+import { startServiceBalancer, type ServiceBalancer } from './service-balancer.js';
 import { ensureStackSecrets } from './secrets.js';
 import type { BackoffPolicy } from './restart-backoff.js';
 import { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
@@ -43,6 +46,14 @@ export interface StackOptions {
   report?: (line: string) => void;
   /** The waits before a service that died is started again (default 1 s doubling to 30 s, reset after a minute up). */
   restartBackoff?: BackoffPolicy;
+  /**
+   * How many processes of core, registry-facade, jobservice and the adapter to run (suite
+   * only; default 1 each). A service with several replicas runs them as `<name>-1`, `<name>-2`,
+   * … on ports of their own (logs `<name>-<n>.log`), each supervised on its own; its usual
+   * address becomes a balancer in front of them, which the other services are given, and the
+   * proxy is given the replicas' own addresses (see docs/ARCHITECTURE.md).
+   */
+  replicas?: Replicas;
 }
 
 export interface RunningStack {
@@ -59,6 +70,8 @@ export interface RunningStack {
   exits: ServiceExit[];
   /** The current process of one service (perhaps one that has just died and is being replaced). */
   service(name: string): ServiceProcess;
+  /** The process names of a service: `[name]`, or `[name-1, name-2, …]` when it runs several replicas. */
+  replicasOf(service: string): string[];
   /**
    * Resolves with the service's process once it is up and ready again, and is not `exceptPid`
    * (the pid of a process the caller has just killed).
@@ -78,6 +91,27 @@ export interface RunningStack {
 
 /** The development password of `admin` when WHARF_ADMIN_PASSWORD is not set (Harbor's well-known default). */
 export const DEVELOPMENT_ADMIN_PASSWORD = 'Harbor12345';
+
+/** A port the OS says is free on `host` now. */
+async function freePortOn(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/** Where the proxy finds each replica of a service it balances itself. */
+interface Placement {
+  /** The service's address for the other services (the balancer when replicated). */
+  url: string;
+  /** The replicas, in order: process name and port. */
+  replicas: { name: string; port: number; url: string }[];
+}
 
 /**
  * Starts every service of the suite in dependency order, each after the previous is ready,
@@ -108,20 +142,63 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const common = { ...process.env, DATABASE_URL: options.databaseUrl };
   // The proxy reads blob downloads from the facade's disk, which it shares on one host.
   const registryRoot = options.env?.REGISTRY_STORAGE_FILESYSTEM_ROOT ?? join(options.dataDir, 'registry');
-  const launch = async (spec: ServiceProcessOptions): Promise<void> => {
-    supervisor.adopt(spec, await startServiceProcess(spec));
+  const balancers: ServiceBalancer[] = [];
+  const placements = new Map<string, Placement>();
+  const place = async (name: ReplicatedService, url: string): Promise<Placement> => {
+    const count = suite ? (options.replicas?.[name] ?? 1) : 1;
+    const port = Number(new URL(url).port);
+    const replicas =
+      count === 1
+        ? [{ name, port, url }]
+        : await Promise.all(
+            Array.from({ length: count }, async (_, i) => {
+              const replicaPort = await freePortOn(host);
+              return { name: `${name}-${i + 1}`, port: replicaPort, url: `http://${host}:${replicaPort}` };
+            }),
+          );
+    const placement = { url, replicas };
+    placements.set(name, placement);
+    return placement;
+  };
+  /**
+   * Starts every replica of a service (at once) and, with several, the balancer on the
+   * service's address; `spec` gives one replica's process from its name, port and number.
+   */
+  const launchService = async (name: ReplicatedService, url: string, spec: (replica: { name: string; port: number; index: number }) => ServiceProcessOptions): Promise<void> => {
+    const placement = await place(name, url);
+    if (placement.replicas.length > 1) {
+      balancers.push(
+        await startServiceBalancer({
+          name,
+          host,
+          port: Number(new URL(url).port),
+          targets: placement.replicas.map((replica) => ({ host, port: replica.port, readyUrl: `${replica.url}/readyz` })),
+        }),
+      );
+    }
+    const started = await Promise.allSettled(
+      placement.replicas.map(async (replica, index) => {
+        const options = spec({ ...replica, index: index + 1 });
+        supervisor.adopt(options, await startServiceProcess(options));
+      }),
+    );
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  const closeBalancers = async () => {
+    await Promise.all(balancers.map((balancer) => balancer.close()));
   };
   try {
-    await launch({
-      name: 'registry-facade',
+    await launchService('registry-facade', registryUrl, (replica) => ({
+      name: replica.name,
       entry: join(options.rootDir, 'services/registry-facade/dist/main.js'),
       nodeArgs: serviceNodeOptions['registry-facade'],
-      readyUrl: `${registryUrl}/readyz`,
-      logFile: logFile('registry-facade'),
+      readyUrl: `http://${host}:${replica.port}/readyz`,
+      logFile: logFile(replica.name),
       env: {
         ...common,
         REGISTRY_HTTP_HOST: host,
-        REGISTRY_HTTP_PORT: String(options.registryPort),
+        REGISTRY_HTTP_PORT: String(replica.port),
         REGISTRY_STORAGE_FILESYSTEM_ROOT: registryRoot,
         ...(suite
           ? {
@@ -133,18 +210,19 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             }
           : {}),
         ...options.env,
+        ...(replica.name !== 'registry-facade' ? { REGISTRY_HTTP_PORT: String(replica.port) } : {}),
       },
-    });
+    }));
     if (suite) {
-      await launch({
-        name: 'core',
+      await launchService('core', coreUrl, (replica) => ({
+        name: replica.name,
         entry: join(options.rootDir, 'services/core/dist/main.js'),
-        readyUrl: `${coreUrl}/readyz`,
-        logFile: logFile('core'),
+        readyUrl: `http://${host}:${replica.port}/readyz`,
+        logFile: logFile(replica.name),
         env: {
           ...common,
           CORE_HTTP_HOST: host,
-          CORE_HTTP_PORT: String(options.corePort ?? 8081),
+          CORE_HTTP_PORT: String(replica.port),
           CORE_EXTERNAL_URL: publicUrl,
           CORE_INTERNAL_URL: coreUrl,
           CORE_REGISTRY_URL: registryUrl,
@@ -158,24 +236,34 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
           ...(options.redisPrefix ? { CORE_REDIS_PREFIX: options.redisPrefix } : {}),
           ...options.env,
+          ...(replica.name !== 'core' ? { CORE_HTTP_PORT: String(replica.port) } : {}),
         },
-      });
-      await launch({
-        name: 'adapter',
+      }));
+      await launchService('adapter', adapterUrl, (replica) => ({
+        name: replica.name,
         entry: join(options.rootDir, 'services/adapter/dist/main.js'),
-        readyUrl: `${adapterUrl}/readyz`,
-        logFile: logFile('adapter'),
-        env: { ...common, ADAPTER_HTTP_HOST: host, ADAPTER_HTTP_PORT: String(options.adapterPort ?? 8083), ADAPTER_SECRET: secrets!.secret, ...options.env },
-      });
-      await launch({
-        name: 'jobservice',
+        readyUrl: `http://${host}:${replica.port}/readyz`,
+        logFile: logFile(replica.name),
+        env: {
+          ...common,
+          ADAPTER_HTTP_HOST: host,
+          ADAPTER_HTTP_PORT: String(replica.port),
+          ADAPTER_SECRET: secrets!.secret,
+          ...options.env,
+          ...(replica.name !== 'adapter' ? { ADAPTER_HTTP_PORT: String(replica.port) } : {}),
+        },
+      }));
+      await launchService('jobservice', jobserviceUrl, (replica) => ({
+        name: replica.name,
         entry: join(options.rootDir, 'services/jobservice/dist/main.js'),
-        readyUrl: `${jobserviceUrl}/readyz`,
-        logFile: logFile('jobservice'),
+        readyUrl: `http://${host}:${replica.port}/readyz`,
+        logFile: logFile(replica.name),
         env: {
           ...common,
           JOBSERVICE_HTTP_HOST: host,
-          JOBSERVICE_HTTP_PORT: String(options.jobservicePort ?? 8082),
+          JOBSERVICE_HTTP_PORT: String(replica.port),
+          // A worker pool per replica, kept across its restarts: a restarted replica takes back what its last process left at once.
+          JOBSERVICE_WORKER_POOL_ID: replica.name,
           JOBSERVICE_SECRET: secrets!.secret,
           JOBSERVICE_LOG_DIR: join(options.dataDir, 'jobservice', 'logs'),
           JOBSERVICE_REGISTRY_URL: registryUrl,
@@ -185,9 +273,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           // One namespace per stack: keys and queues of two stacks on one Redis and RabbitMQ never meet.
           ...(options.redisPrefix ? { JOBSERVICE_REDIS_PREFIX: `${options.redisPrefix}jobservice:`, JOBSERVICE_QUEUE_PREFIX: options.redisPrefix } : {}),
           ...options.env,
+          ...(replica.name !== 'jobservice' ? { JOBSERVICE_HTTP_PORT: String(replica.port) } : {}),
         },
-      });
-      await launch({
+      }));
+      // The proxy balances core and registry-facade itself (health checks, retries), so it is given their replicas.
+      const listOf = (name: ReplicatedService) => placements.get(name)!.replicas.map((replica) => replica.url);
+      const coreUrls = listOf('core');
+      const registryUrls = listOf('registry-facade');
+      const proxySpec: ServiceProcessOptions = {
         name: 'proxy',
         entry: join(options.rootDir, 'services/proxy/dist/main.js'),
         readyUrl: `${plainUrl}/readyz`,
@@ -197,20 +290,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           PROXY_HTTP_HOST: host,
           PROXY_HTTP_PORT: String(options.proxyPort ?? 8080),
           PROXY_EXTERNAL_URL: publicUrl,
-          PROXY_CORE_URL: coreUrl,
-          PROXY_REGISTRY_URL: registryUrl,
+          ...(coreUrls.length > 1 ? { PROXY_CORE_URL: undefined, PROXY_CORE_URLS: coreUrls.join(',') } : { PROXY_CORE_URL: coreUrl }),
+          ...(registryUrls.length > 1 ? { PROXY_REGISTRY_URL: undefined, PROXY_REGISTRY_URLS: registryUrls.join(',') } : { PROXY_REGISTRY_URL: registryUrl }),
           PROXY_CORE_SECRET: secrets!.secret,
           PROXY_BLOB_FILES_ROOT: registryRoot,
           ...(options.registryRoute ? { PROXY_REGISTRY_ROUTE: options.registryRoute } : {}),
           ...options.env,
         },
-      });
+      };
+      supervisor.adopt(proxySpec, await startServiceProcess(proxySpec));
     }
   } catch (error) {
     // A service that failed to start stops the ones started before it.
     await supervisor.stop();
+    await closeBalancers();
     throw error;
   }
+  const replicaNames = (service: string): string[] => placements.get(service)?.replicas.map((replica) => replica.name) ?? [service];
   return {
     registryUrl,
     url: suite ? publicUrl : undefined,
@@ -218,9 +314,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     services,
     exits: supervisor.exits,
     service: (name) => supervisor.current(name),
+    replicasOf: replicaNames,
     waitUntilReady: (name, how) => supervisor.waitUntilReady(name, how),
     restart: (name, how) => supervisor.restart(name, how),
-    stop: () => supervisor.stop(),
-    kill: () => supervisor.kill(),
+    stop: async () => {
+      await supervisor.stop();
+      await closeBalancers();
+    },
+    kill: async () => {
+      await supervisor.kill();
+      await closeBalancers();
+    },
   };
 }
