@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../rbac/access.errors.js';
+import type { Principal } from '../rbac/principal.js';
 import { Role } from '../rbac/roles.js';
 import { pushImage } from '../testing/fakes/images.js';
 import { listQuery } from '../testing/fakes/list.js';
@@ -35,7 +36,7 @@ describe('RepositoryService', () => {
     expect(await names(alice)).toEqual(['library/nginx', 'team/app', 'team/db']);
     expect(await names({ kind: 'anonymous' })).toEqual(['library/nginx']);
     expect(await names(admin)).toEqual(['library/nginx', 'secret/keys', 'team/app', 'team/db']);
-    const robot = { kind: 'robot', id: 9, name: 'robot$team+ci', level: 'project', projectId: 1, permissions: [{ kind: 'project', namespace: 'team', access: [] }] } as const;
+    const robot: Principal = { kind: 'robot', id: 9, name: 'robot$team+ci', level: 'project', projectId: 1, permissions: [{ kind: 'project', namespace: 'team', access: [] }] };
     expect(await names(robot)).toEqual(['team/app', 'team/db']);
   });
 

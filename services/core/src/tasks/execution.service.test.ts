@@ -5,7 +5,7 @@ import { ExecutionNotFoundError, TaskOfJobNotFoundError } from './task.errors.js
 import type { JobHook } from './tasks.schemas.js';
 
 const hook = (jobId: string, status: JobHook['status'], revision = 1, message?: string): JobHook =>
-  ({ job_id: jobId, status, metadata: { revision, ...(message ? { status_message: message } : {}) } }) as JobHook;
+  ({ job_id: jobId, status, metadata: { revision, ...(message ? { status_message: message } : {}) } });
 
 describe('executions and tasks', () => {
   let core: TestCore;
@@ -25,7 +25,7 @@ describe('executions and tasks', () => {
     await core.tasks.applyHook(hook(a.jobId!, 'Running'));
     await core.tasks.applyHook(hook(a.jobId!, 'Success'));
     expect((await core.executions.get(execution.id)).status).toBe('Running');
-    await core.tasks.applyHook(hook(b!.jobId!, 'Success'));
+    await core.tasks.applyHook(hook(b.jobId!, 'Success'));
     expect(await core.executions.get(execution.id)).toMatchObject({ status: 'Success', metrics: { successTaskCount: 2 } });
   });
 
@@ -44,7 +44,7 @@ describe('executions and tasks', () => {
     const execution = await core.executions.create('REPLICATION', 7, 'MANUAL');
     const [a, b] = [await core.tasks.create(execution.id, job), await core.tasks.create(execution.id, job)];
     await core.tasks.applyHook(hook(a.jobId!, 'Error', 1, 'manifest unknown'));
-    await core.tasks.applyHook(hook(b!.jobId!, 'Success'));
+    await core.tasks.applyHook(hook(b.jobId!, 'Success'));
     expect(await core.executions.get(execution.id)).toMatchObject({ status: 'Error', statusMessage: '1 of 2 tasks failed: manifest unknown' });
   });
 
@@ -61,10 +61,10 @@ describe('executions and tasks', () => {
     const execution = await core.executions.create('REPLICATION', 7, 'MANUAL');
     const [a, b] = [await core.tasks.create(execution.id, job), await core.tasks.create(execution.id, job)];
     await core.tasks.applyHook(hook(a.jobId!, 'Success'));
-    core.jobs.forget(b!.jobId!);
+    core.jobs.forget(b.jobId!);
     const stopped = await core.executions.stop(execution.id);
     // The finished task is left alone; the one jobservice no longer knows ends Stopped here.
-    expect(core.jobs.stopped).toEqual([b!.jobId]);
+    expect(core.jobs.stopped).toEqual([b.jobId]);
     expect(stopped).toMatchObject({ status: 'Stopped', metrics: { successTaskCount: 1, stoppedTaskCount: 1 } });
   });
 

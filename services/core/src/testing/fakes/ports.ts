@@ -113,7 +113,7 @@ export class FakeJobService implements JobServiceClient {
     const job = this.jobs.get(jobId);
     if (!job) return undefined;
     const { launch: _launch, ...stats } = job;
-    return stats as JobStatsV1;
+    return stats;
   }
 
   async stop(jobId: string): Promise<boolean> {
@@ -139,11 +139,11 @@ export class FakeAdapter implements AdapterClient {
   readonly prepared: Endpoint[] = [];
 
   async adapters(): Promise<Result<'adapters'>> {
-    return this.types.map((type) => ({ type })) as Result<'adapters'>;
+    return this.types.map((type) => ({ type }));
   }
 
   async health(registry: Endpoint): Promise<Result<'health'>> {
-    return this.healthOf.get(registry.url) ?? ({ status: 'healthy' } as Result<'health'>);
+    return this.healthOf.get(registry.url) ?? { status: 'healthy' };
   }
 
   async info(registry: Endpoint): Promise<Result<'info'>> {
