@@ -7,6 +7,8 @@ export {
   isNonDistributable,
   emptyDescriptor,
   normaliseMediaType,
+  acceptedMediaTypes,
+  acceptsMediaType,
 } from './media-types.js';
 export {
   parseDigest,

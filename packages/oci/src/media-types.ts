@@ -64,3 +64,20 @@ export function normaliseMediaType(value: string | undefined | null): string | u
   const base = value.split(';')[0]?.trim().toLowerCase();
   return base ? base : undefined;
 }
+
+/** The media types of an Accept header (one or several, comma-separated), without parameters; empty when there is none. */
+export function acceptedMediaTypes(header: string | readonly string[] | undefined): string[] {
+  if (!header) return [];
+  const text = typeof header === 'string' ? header : header.join(',');
+  return text
+    .split(',')
+    .map((part) => normaliseMediaType(part))
+    .filter((type): type is string => type !== undefined);
+}
+
+/** True when an Accept list allows `mediaType`: no list, `*\/*`, `type/*` or the type itself. */
+export function acceptsMediaType(accept: readonly string[], mediaType: string): boolean {
+  if (accept.length === 0) return true;
+  const family = `${mediaType.split('/')[0]}/*`;
+  return accept.some((type) => type === mediaType || type === '*/*' || type === family);
+}

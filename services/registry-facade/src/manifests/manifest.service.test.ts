@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidDigestError, ManifestInvalidError } from '@wharf/oci';
 import { TagInvalidError } from './manifest.errors.js';
-import { accepts, parseReference, refuseUnstorableText } from './manifest.service.js';
+import { parseReference, refuseUnstorableText } from './manifest.service.js';
 
 describe('parseReference', () => {
   it('reads tags and digests', () => {
@@ -17,20 +17,6 @@ describe('parseReference', () => {
   });
 });
 
-describe('accepts', () => {
-  const oci = 'application/vnd.oci.image.manifest.v1+json';
-  it('accepts everything without an Accept header, and on wildcards', () => {
-    expect(accepts([], oci)).toBe(true);
-    expect(accepts(['*/*'], oci)).toBe(true);
-    expect(accepts(['application/*'], oci)).toBe(true);
-  });
-
-  it('accepts only listed types otherwise', () => {
-    expect(accepts([oci], oci)).toBe(true);
-    expect(accepts(['application/vnd.docker.distribution.manifest.v2+json'], oci)).toBe(false);
-    expect(accepts(['text/*'], oci)).toBe(false);
-  });
-});
 
 describe('refuseUnstorableText', () => {
   const manifest = (annotation: string) =>

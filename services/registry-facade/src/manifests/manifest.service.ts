@@ -2,18 +2,7 @@ import { INTERNAL_TOKEN_SUBJECT } from '@wharf/contracts';
 import { describeTextProblem, jsonTextProblem } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
 import { LRUCache } from 'lru-cache';
-import {
-  digestOf,
-  effectiveArtifactType,
-  isIndexMediaType,
-  isNonDistributable,
-  isValidTag,
-  looksLikeDigest,
-  ManifestInvalidError,
-  parseDigest,
-  parseManifest,
-  type Descriptor,
-} from '@wharf/oci';
+import { acceptsMediaType, type Descriptor, digestOf, effectiveArtifactType, isIndexMediaType, isNonDistributable, isValidTag, looksLikeDigest, ManifestInvalidError, parseDigest, parseManifest } from '@wharf/oci';
 import type { BlobService } from '../blobs/blob.service.js';
 import type { EventService } from '../events/event.service.js';
 import type { ManifestEventInput, RequestOrigin } from '../events/registry-event.js';
@@ -150,7 +139,7 @@ export class ManifestService {
     const reference = parseReference(input.reference);
     let record = await this.#find(repository, reference);
 
-    if (!accepts(input.accept, record.mediaType)) {
+    if (!acceptsMediaType(input.accept, record.mediaType)) {
       // Like distribution: a client that cannot read an index pulling a tag gets the
       // linux/amd64 image it points to, when the client accepts that image's type.
       const fallback = reference.kind === 'tag' && isIndexMediaType(record.mediaType)
@@ -229,7 +218,7 @@ export class ManifestService {
   async #platformFallback(repository: string, index: ManifestRecord, accept: readonly string[]): Promise<ManifestRecord | undefined> {
     const parsed = parseManifest(await this.#deps.blobs.readContent(index.digest), index.mediaType);
     if (parsed.kind !== 'index') return undefined;
-    const entry = parsed.manifests.find((d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64' && accepts(accept, d.mediaType));
+    const entry = parsed.manifests.find((d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64' && acceptsMediaType(accept, d.mediaType));
     return entry ? this.#deps.manifests.findByDigest(repository, entry.digest) : undefined;
   }
 
@@ -255,9 +244,3 @@ export class ManifestService {
   }
 }
 
-/** True when the Accept list allows `mediaType`: no list, `*\/*`, `type/*` or the type itself. */
-export function accepts(accept: readonly string[], mediaType: string): boolean {
-  if (accept.length === 0) return true;
-  const family = `${mediaType.split('/')[0]}/*`;
-  return accept.some((type) => type === mediaType || type === '*/*' || type === family);
-}

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { normaliseMediaType } from '@wharf/oci';
+import { acceptedMediaTypes } from '@wharf/oci';
 import { paths, route, type Route } from '../http/router.js';
 import { ManifestTooLargeError } from './manifest.errors.js';
 import type { ManifestService } from './manifest.service.js';
@@ -10,7 +10,7 @@ export function manifestRoutes(deps: { manifests: ManifestService; maxSize: numb
     const manifest = await deps.manifests.get({
       repository: name,
       reference: params.reference!,
-      accept: acceptedTypes(req),
+      accept: acceptedMediaTypes(req.headers.accept),
       head,
       origin,
     });
@@ -53,15 +53,6 @@ export function manifestRoutes(deps: { manifests: ManifestService; maxSize: numb
   ];
 }
 
-/** Media types of the Accept header(s), without parameters; empty when there is none. */
-function acceptedTypes(req: Request): string[] {
-  const header = req.headers.accept;
-  if (!header) return [];
-  return header
-    .split(',')
-    .map((part) => normaliseMediaType(part))
-    .filter((type): type is string => type !== undefined);
-}
 
 /** Reads a request body of at most `limit` bytes; a larger one is refused before or while reading. */
 async function readLimited(req: Request, limit: number): Promise<Buffer> {
