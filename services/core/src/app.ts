@@ -21,8 +21,6 @@ import type { DryRunService } from './replication/dry-run.service.js';
 import type { PolicyService } from './replication/policy.service.js';
 import { replicationRoutes } from './replication/replication.routes.js';
 import type { ReplicationService } from './replication/replication.service.js';
-import { registryAccessRoutes } from './registry/registry-access.routes.js';
-import { v2Gate, type V2GateDeps } from './registry/v2.routes.js';
 import { repositoryRoutes } from './repositories/repositories.routes.js';
 import type { RepositoryService } from './repositories/repository.service.js';
 import { robotRoutes } from './robots/robots.routes.js';
@@ -40,6 +38,8 @@ import { tokenRoutes } from './tokens/tokens.routes.js';
 import type { TokenService } from './tokens/token.service.js';
 import { userRoutes } from './users/users.routes.js';
 import type { UserService } from './users/user.service.js';
+import { registryAccessRoutes } from './v2-gate/registry-access.routes.js';
+import { v2Routes, type V2RoutesDeps } from './v2-gate/v2.routes.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -71,7 +71,8 @@ export interface AppDeps {
     replication: ReplicationService;
     dryRun: DryRunService;
   };
-  v2: V2GateDeps;
+  /** The registry front: the gate and what carries out its decisions. */
+  v2: V2RoutesDeps;
 }
 
 /** core's HTTP app: /v2 (the registry front), /service (tokens, internal events), /c (browser login), /api. No I/O here. */
@@ -93,14 +94,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.metrics.routes);
 
   // The registry front streams bodies: it comes before any body parser.
-  const gate = v2Gate(deps.v2);
-  app.use(gate.middleware);
+  app.use(v2Routes(deps.v2).middleware);
 
   app.use(securityContext({ login: services.login, secret: deps.secret }));
   app.use(tokenRoutes({ tokens: services.tokens, login: services.login }));
   app.use(notificationRoutes({ events: services.events }));
   app.use(jobHookRoutes({ tasks: services.tasks }));
-  app.use(registryAccessRoutes({ gate }));
+  app.use(registryAccessRoutes({ gate: deps.v2.gate }));
   app.use(sessionRoutes({ login: services.login, secureCookies: deps.secureCookies, sessionTtlMs: deps.sessionTtlMs }));
 
   app.get('/api/version', (_req, res) => void res.json({ version: 'v2.0' }));

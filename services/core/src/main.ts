@@ -12,6 +12,7 @@ import { createMetrics, listen, runService, type RunningServer } from '@wharf/ht
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp } from './app.js';
 import { ArtifactSyncService } from './artifacts/artifact-sync.service.js';
+import { PgProjectionGuard } from './artifacts/projection-guard.js';
 import { HttpJobServiceClient } from './jobs/jobservice.client.js';
 import { PgArtifactStore } from './artifacts/artifact.store.js';
 import { ArtifactService } from './artifacts/artifact.service.js';
@@ -58,6 +59,9 @@ import { TokenService } from './tokens/token.service.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
 import { PgUserStore } from './users/user.store.js';
 import { UserService } from './users/user.service.js';
+import { ManifestReadCache } from './v2-gate/manifest-read.cache.js';
+import { PullRecorder } from './v2-gate/pull-recorder.js';
+import { V2GateService } from './v2-gate/v2-gate.service.js';
 import { PgScanSummaryStore } from './vulnerabilities/scan-summary.store.js';
 import { VulnerabilityPolicyService } from './vulnerabilities/vulnerability-policy.service.js';
 
@@ -134,9 +138,19 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     users,
     robots,
   });
-  const registry = new RegistryClient({ baseUrl: config.registry.url, timeoutMs: config.registry.timeoutMs, token: (repository, actions) => tokens.internalToken(repository, actions) });
+  // Every change to a repository's manifests or tags made through this core is announced to every replica's read cache.
+  const manifestReads = new ManifestReadCache();
+  const repositoryChanges = new ProjectChanges({ redis, prefix: config.redis.prefix, logger, topic: 'repository-changed' });
+  repositoryChanges.listen(manifestReads);
+  await repositoryChanges.start();
+  const registry = new RegistryClient({
+    baseUrl: config.registry.url,
+    timeoutMs: config.registry.timeoutMs,
+    token: (repository, actions) => tokens.internalToken(repository, actions),
+    onChange: (repository) => repositoryChanges.announce(repository),
+  });
   const artifactStore = new PgArtifactStore({ pool });
-  const sync = new ArtifactSyncService({ registry, artifacts: artifactStore, projects, logger });
+  const sync = new ArtifactSyncService({ registry, artifacts: artifactStore, projects, logger, guard: new PgProjectionGuard({ pool }) });
   const artifacts = new ArtifactService({ artifacts: artifactStore, projects, registry, sync, audit });
   const repositories = new RepositoryService({ repositories: new PgRepositoryStore({ pool }), projects, artifacts, audit });
   // Replication is built after the task framework, which delivers its hooks: these two
@@ -150,11 +164,13 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     progress: (task, hook) => wired().progress(task, hook),
     scheduleFired: (task, hook) => wired().scheduleFired(task, hook),
   };
+  const eventRepository = new PgEventRepository({ pool, audit: auditStore });
   const events = new EventService({
-    events: new PgEventRepository({ pool, audit: auditStore }),
+    events: eventRepository,
     sync,
     logger,
     onArtifactChange: (change) => late.trigger?.notify(change),
+    onRepositoryChange: (repository) => void repositoryChanges.announce(repository),
   });
   const jobs = new HttpJobServiceClient({ baseUrl: config.jobservice.url, secret: config.secret, timeoutMs: config.jobservice.timeoutMs });
   const tasks = new TaskService({
@@ -229,16 +245,25 @@ export async function createCore(config: Config, options: { logger?: Logger; has
     sessionTtlMs: config.sessions.ttlMs,
     services: { users, login, projects, members: new MemberService({ members, projects, users }), robots, tokens, repositories, artifacts, audit, events, search: new SearchService({ projects, repositories }), system, executions, tasks, registries, policies, replication, dryRun },
     v2: {
-      tokens,
+      gate: new V2GateService({
+        tokens,
+        projects,
+        principals: login,
+        vulnerabilities: new VulnerabilityPolicyService({ scans: new PgScanSummaryStore({ pool }) }),
+        resolveDigest: async (repository, reference) => (await registry.resolve(repository, reference))?.digest,
+        realm: `${config.externalUrl}/service/token`,
+      }),
+      manifests: manifestReads,
+      pulls: new PullRecorder({ apply: (pulls) => eventRepository.applyPulls(pulls), logger }),
+      repositoryChanges,
       login,
       projects,
       repositories,
       sync,
       audit,
-      vulnerabilities: new VulnerabilityPolicyService({ scans: new PgScanSummaryStore({ pool }) }),
-      registry,
       registryUrl: config.registry.url,
-      realm: `${config.externalUrl}/service/token`,
+      registryTimeoutMs: config.registry.timeoutMs,
+      manifestMaxSize: config.manifestMaxSize,
       logger,
     },
   });
@@ -271,6 +296,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
       // Flows preparing their tasks are given the shutdown time to finish.
       await Promise.race([replication.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       projectChanges.close();
+      repositoryChanges.close();
       redis.disconnect();
       await pool.end();
     },

@@ -15,13 +15,17 @@ function fixture(now: () => number = Date.now) {
   const registryTags = new Map<string, string>([['temporary', image.manifest.digest]]);
   const gates: (() => void)[] = [];
   const projection = new Set<string>();
+  const manifestReads: string[] = [];
   const registry = {
     resolve: async (_repository: string, tag: string) => {
       const digest = registryTags.get(tag);
       await new Promise<void>((resolve) => gates.push(resolve));
       return digest ? { digest, mediaType: image.manifest.mediaType, size: image.manifest.bytes.length } : undefined;
     },
-    getManifest: async (_repository: string, digest: string) => (digest === image.manifest.digest ? { body: image.manifest.bytes, mediaType: image.manifest.mediaType, digest } : undefined),
+    getManifest: async (_repository: string, digest: string) => {
+      manifestReads.push(digest);
+      return digest === image.manifest.digest ? { body: image.manifest.bytes, mediaType: image.manifest.mediaType, digest } : undefined;
+    },
     getSmallBlob: async () => image.config.bytes,
   } as unknown as RegistryClient;
   const artifacts = {
@@ -36,7 +40,7 @@ function fixture(now: () => number = Date.now) {
   } as unknown as ArtifactStore;
   const projects = { find: async () => ({ id: 1, name: 'lib' }) } as unknown as ProjectService;
   const sync = new ArtifactSyncService({ registry, artifacts, projects, logger: createLogger({ service: 'core', level: 'error', format: 'json' }), now });
-  return { sync, registryTags, gates, projection, digest: image.manifest.digest };
+  return { sync, registryTags, gates, projection, manifestReads, image, digest: image.manifest.digest };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -70,13 +74,18 @@ describe('syncing the projection', () => {
     await Promise.all([one, two]);
   });
 
-  it('remembers for a minute a push it projected for core, so that its registry event need not read the registry again while the projection shows it', async () => {
+  it('projects a push from the body core forwarded, without reading the manifest back', async () => {
+    const { sync, gates, projection, digest, manifestReads, image } = fixture();
+    await sync.projectPush({ repository: 'lib/app', digest, mediaType: image.manifest.mediaType, body: image.manifest.bytes, tags: ['v1', 'latest'] });
+    expect(gates, 'no tag was resolved in the registry').toHaveLength(0);
+    expect(manifestReads, 'no manifest was read from the registry').toEqual([]);
+    expect([...projection].sort()).toEqual(['latest', 'v1']);
+  });
+
+  it('remembers for a minute a push it projected, so that its registry event need not read the registry again while the projection shows it', async () => {
     let now = 0;
-    const { sync, gates, projection, digest } = fixture(() => now);
-    const pushed = sync.syncPush({ repository: 'lib/app', digest, tag: 'temporary' });
-    await settle();
-    gates.shift()!();
-    await pushed;
+    const { sync, projection, digest, image } = fixture(() => now);
+    await sync.projectPush({ repository: 'lib/app', digest, mediaType: image.manifest.mediaType, body: image.manifest.bytes, tags: ['temporary'] });
     expect(projection.has('temporary')).toBe(true);
     expect(await sync.projectedPush('lib/app', digest, 'temporary')).toBe(true);
     expect(await sync.projectedPush('lib/app', digest, 'other')).toBe(false);

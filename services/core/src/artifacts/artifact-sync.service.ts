@@ -3,6 +3,7 @@ import { isIndexMediaType, MediaType, parseManifest, type ImageManifest, type Pa
 import type { ProjectService } from '../projects/project.service.js';
 import type { RegistryClient } from '../registry/registry.client.js';
 import type { ArtifactFacts, ArtifactStore } from './artifact.store.js';
+import { InProcessProjectionGuard, type ProjectionGuard } from './projection-guard.js';
 
 export interface SyncRequest {
   repository: string;
@@ -12,11 +13,18 @@ export interface SyncRequest {
 
 const CONFIG_LIMIT = 1024 * 1024;
 const MAX_INDEX_DEPTH = 4;
-/** How long, and how many, pushes core projected are remembered for their registry events. */
+/** How long a push core projected is trusted for its registry event. */
 const PUSH_MEMORY_MS = 60_000;
-const PUSH_MEMORY_ENTRIES = 10_000;
 
-const pushKey = (repository: string, digest: string, tag: string | undefined) => `${repository}@${digest}:${tag ?? ''}`;
+/** A manifest push core forwarded and the registry accepted, with the very body sent. */
+export interface PushedManifest {
+  repository: string;
+  digest: string;
+  /** The push's Content-Type (the body's own mediaType field when it has none). */
+  mediaType: string;
+  body: Buffer;
+  tags: readonly string[];
+}
 
 /** Harbor's artifact types, from the config media type. */
 export function artifactTypeOf(manifest: ParsedManifest): string {
@@ -38,65 +46,74 @@ export function artifactTypeOf(manifest: ParsedManifest): string {
  */
 export class ArtifactSyncService {
   readonly #deps: { registry: RegistryClient; artifacts: ArtifactStore; projects: ProjectService; logger: Logger };
+  readonly #guard: ProjectionGuard;
 
-  /** The sync under way (or queued last) per repository. */
-  readonly #queues = new Map<string, Promise<void>>();
-  /** When a push answered through core was projected, by repository, digest and tag. */
-  readonly #pushed = new Map<string, number>();
-  readonly #now: () => number;
-
-  constructor(deps: { registry: RegistryClient; artifacts: ArtifactStore; projects: ProjectService; logger: Logger; now?: () => number }) {
+  constructor(deps: { registry: RegistryClient; artifacts: ArtifactStore; projects: ProjectService; logger: Logger; guard?: ProjectionGuard; now?: () => number }) {
     this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#guard = deps.guard ?? new InProcessProjectionGuard({ now: deps.now });
   }
 
   /**
-   * Projects a push that core answered (read-your-writes) and remembers it for a minute, so
-   * that the registry's event for the same push, arriving a moment later, need not read the
-   * registry again ({@link projectedPush}).
+   * Projects a push that core answered (read-your-writes) from the manifest it forwarded: no
+   * read of the registry for the manifest (an index's children are read only when the
+   * projection lacks them, an image's config for what Harbor shows of it). The push is
+   * remembered for a minute, so that the registry's event for it, arriving a moment later at
+   * any core replica, need not read the registry ({@link projectedPush}).
    */
-  async syncPush(request: SyncRequest & { digest: string }): Promise<void> {
-    await this.sync(request);
-    const now = this.#now();
-    const key = pushKey(request.repository, request.digest, request.tag);
-    // Oldest first: a push remembered again moves to the end.
-    this.#pushed.delete(key);
-    this.#pushed.set(key, now);
-    for (const [oldest, at] of this.#pushed) {
-      if (now - at < PUSH_MEMORY_MS && this.#pushed.size <= PUSH_MEMORY_ENTRIES) break;
-      this.#pushed.delete(oldest);
-    }
+  async projectPush(push: PushedManifest): Promise<void> {
+    await this.#guard.exclusive(push.repository, async () => {
+      const project = await this.#deps.projects.find({ name: push.repository.split('/')[0] ?? '' });
+      if (!project) {
+        this.#deps.logger.warn('registry content in a project that does not exist', { repository: push.repository });
+        return;
+      }
+      const manifest = parseManifest(push.body, push.mediaType || undefined);
+      if (manifest.kind === 'index') {
+        for (const child of manifest.manifests) {
+          if (!(await this.#deps.artifacts.findByDigest(push.repository, child.digest))) await this.#syncDigest(project.id, push.repository, child.digest, [], 1);
+        }
+      }
+      await this.#deps.artifacts.upsert(project.id, push.repository, await this.#facts(push.repository, push.digest, push.body, manifest), push.tags);
+      await this.#guard.rememberPush(push.repository, push.digest, push.tags);
+    });
   }
 
   /**
-   * Whether this push was projected by {@link syncPush} within the last minute and the
-   * projection still shows it (the tag on that digest, or the digest). Skipping the event's
-   * sync then loses nothing: anything that changed the tag since (another push, a delete)
-   * projected itself, and a projection that lost the artifact meanwhile is repaired by the
-   * sync as before. Checking the projection is one query; the sync reads the registry.
+   * Whether this push was projected by {@link projectPush} within the last minute (by any
+   * core replica) and the projection still shows it (the tag on that digest, or the digest).
+   * Skipping the event's sync then loses nothing: anything that changed the tag since (another
+   * push, a delete) projected itself, and a projection that lost the artifact meanwhile is
+   * repaired by the sync as before. Checking is two queries; the sync reads the registry.
    */
   async projectedPush(repository: string, digest: string | undefined, tag: string | undefined): Promise<boolean> {
-    if (!digest) return false;
-    const at = this.#pushed.get(pushKey(repository, digest, tag));
-    if (at === undefined || this.#now() - at >= PUSH_MEMORY_MS) return false;
+    if (!digest || !(await this.#guard.pushedRecently(repository, digest, tag, PUSH_MEMORY_MS))) return false;
     const projected = tag ? await this.#deps.artifacts.findByTag(repository, tag) : await this.#deps.artifacts.findByDigest(repository, digest);
     return projected?.digest === digest;
   }
 
+  /** Forgets projected pushes older than `cutoff` (their events are long applied). */
+  async prune(cutoff: Date): Promise<number> {
+    return this.#guard.prune(cutoff);
+  }
+
   /**
-   * Syncs of one repository run one after the other: each reads the registry and then writes
-   * the projection, and two interleaved (a late push event's read before a tag delete, its
-   * write after) could bring back what the other removed.
+   * Runs `task` alone for the repository, across every core replica: syncs, push projections
+   * and registry event applications of one repository never interleave (each reads the
+   * registry and then writes the projection; two interleaved could bring back what the other
+   * removed), and an event is applied once however many replicas receive it.
    */
+  exclusive<T>(repository: string, task: () => Promise<T>): Promise<T> {
+    return this.#guard.exclusive(repository, task);
+  }
+
+  /** Brings the projection in line with the registry for a repository, a digest and a tag (alone for the repository). */
   async sync(request: SyncRequest): Promise<void> {
-    const previous = this.#queues.get(request.repository) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.#sync(request));
-    this.#queues.set(request.repository, current);
-    try {
-      await current;
-    } finally {
-      if (this.#queues.get(request.repository) === current) this.#queues.delete(request.repository);
-    }
+    await this.#guard.exclusive(request.repository, () => this.#sync(request));
+  }
+
+  /** {@link sync} inside {@link exclusive} for the same repository. */
+  async syncHeld(request: SyncRequest): Promise<void> {
+    await this.#sync(request);
   }
 
   async #sync(request: SyncRequest): Promise<void> {

@@ -25,7 +25,8 @@ function service(options: { failSyncOf?: string; failPulls?: boolean }) {
   } as unknown as PgEventRepository;
   const sync = {
     projectedPush: async () => false,
-    sync: async ({ repository }: { repository: string }) => {
+    exclusive: async <T>(_repository: string, task: () => Promise<T>) => task(),
+    syncHeld: async ({ repository }: { repository: string }) => {
       if (repository === options.failSyncOf) throw new Error(`registry answered 500 for ${repository}`);
     },
   } as unknown as ArtifactSyncService;

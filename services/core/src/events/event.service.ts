@@ -27,6 +27,8 @@ export interface EventServiceDeps {
   logger: Logger;
   /** Told of every push and delete applied; must return at once and never throw (it is called on the event's path). */
   onArtifactChange?: (change: ArtifactChange) => void;
+  /** Told of every repository whose manifests or tags an applied event changed (read caches forget it); must not throw. */
+  onRepositoryChange?: (repository: string) => void;
 }
 
 /**
@@ -80,6 +82,7 @@ export class EventService {
 
   /** Forgets the ids of events applied before `cutoff` (past the registry's redelivery window). */
   async prune(cutoff: Date): Promise<number> {
+    await this.#deps.sync.prune(cutoff);
     return this.#deps.events.pruneApplied(cutoff);
   }
 
@@ -110,17 +113,24 @@ export class EventService {
     switch (event.action) {
       case 'push':
       case 'delete': {
-        if (await this.#deps.events.isApplied(event.id)) return false;
-        // A push core answered itself was projected then: its event only records it as applied.
-        if (event.action === 'delete' || !(await this.#deps.sync.projectedPush(repository, digest, tag))) await this.#deps.sync.sync({ repository, digest, tag });
-        await this.#deps.events.markApplied(event.id, event.action, {
-          projectId,
-          operation: event.action === 'push' ? 'create' : 'delete',
-          resourceType: 'artifact',
-          resource: artifactResource(repository, digest, tag),
-          username,
-          dedupeKey: artifactAuditKey(event.action, repository, digest, tag, event.request?.id),
+        // Alone for the repository across every core replica: an event redelivered to two
+        // replicas at once is applied by one of them, and no sync of the repository interleaves.
+        const applied = await this.#deps.sync.exclusive(repository, async () => {
+          if (await this.#deps.events.isApplied(event.id)) return false;
+          // A push core answered itself was projected then: its event only records it as applied.
+          if (event.action === 'delete' || !(await this.#deps.sync.projectedPush(repository, digest, tag))) await this.#deps.sync.syncHeld({ repository, digest, tag });
+          await this.#deps.events.markApplied(event.id, event.action, {
+            projectId,
+            operation: event.action === 'push' ? 'create' : 'delete',
+            resourceType: 'artifact',
+            resource: artifactResource(repository, digest, tag),
+            username,
+            dedupeKey: artifactAuditKey(event.action, repository, digest, tag, event.request?.id),
+          });
+          return true;
         });
+        if (!applied) return false;
+        this.#deps.onRepositoryChange?.(repository);
         this.#announce({ action: event.action === 'push' ? 'push' : 'delete', repository, ...(digest ? { digest } : {}), ...(tag ? { tag } : {}) });
         return true;
       }

@@ -9,6 +9,8 @@ export interface RegistryClientDeps {
   token: (repository: string, actions: readonly string[]) => Promise<string>;
   fetch?: typeof fetch;
   attempts?: number;
+  /** Told after core itself changed a repository's manifests or tags (every replica's read cache forgets it). */
+  onChange?: (repository: string) => Promise<void>;
 }
 
 export interface FetchedManifest {
@@ -69,6 +71,7 @@ export class RegistryClient {
   async putManifest(repository: string, reference: string, manifest: { mediaType: string; body: Buffer }): Promise<string> {
     const response = await this.#request('PUT', repository, `/manifests/${reference}`, ['pull', 'push'], { 'Content-Type': manifest.mediaType }, manifest.body, 1);
     await this.#expect(response, 201);
+    await this.#deps.onChange?.(repository);
     return response.headers.get('docker-content-digest') ?? '';
   }
 
@@ -77,6 +80,7 @@ export class RegistryClient {
     const response = await this.#request('DELETE', repository, `/manifests/${reference}`, ['delete']);
     if (response.status === 404) return false;
     await this.#expect(response, 202);
+    await this.#deps.onChange?.(repository);
     return true;
   }
 
