@@ -131,7 +131,7 @@ export class ServiceClient {
       await sleep(backoffDelay(attempt, this.#backoff, this.#options.random));
     }
     const reason = lastError instanceof Error ? (lastError.name === 'TimeoutError' ? `no answer within ${String(timeoutMs)} ms` : lastError.message) : String(lastError);
-    throw new ServiceUnavailableError(this.service, reason, { cause: lastError });
+    throw new ServiceUnavailableError(this.service, reason, { cause: lastError, origin: new URL(url).origin });
   }
 
   /**

@@ -1,11 +1,15 @@
 import { ApiError, parseEnvelope } from '@wharf/errors';
 
-/** The call could not be completed: the service is unreachable, timed out, or kept answering 5xx. */
+/**
+ * The call could not be completed: the service is unreachable, timed out, or kept answering
+ * 5xx. The message names where it was called (`cannot reach http://adapter:8083 (the adapter
+ * service): fetch failed`), for the people reading a job's or a task's status.
+ */
 export class ServiceUnavailableError extends Error {
   readonly service: string;
 
-  constructor(service: string, reason: string, options?: { cause?: unknown }) {
-    super(`${service} cannot be reached: ${reason}`, options);
+  constructor(service: string, reason: string, options?: { cause?: unknown; origin?: string }) {
+    super(`cannot reach ${options?.origin ? `${options.origin} (${service})` : service}: ${reason}`, options);
     this.name = 'ServiceUnavailableError';
     this.service = service;
   }

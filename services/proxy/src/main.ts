@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import { loadConfig } from '@wharf/config';
+import { CoreClient, RegistryFacadeClient } from '@wharf/http-client';
 import { listen, runService, type RunningServer } from '@wharf/http-kit';
 import { createLogger, type Logger } from '@wharf/logging';
 import { createApp, createRedirectApp } from './app.js';
@@ -15,15 +16,15 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-async function reachable(url: string): Promise<void> {
-  const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`answered ${response.status}`);
-}
+/** One replica's /readyz, asked once through its service's client. */
+const readiness = {
+  core: (url: string) => new CoreClient({ baseUrl: url, timeoutMs: 2000, attempts: 1 }).ready(),
+  registry: (url: string) => new RegistryFacadeClient({ baseUrl: url, timeoutMs: 2000, attempts: 1 }).ready(),
+};
 
 /** Ready when at least one replica of the upstream answers its /readyz. */
-async function anyReachable(balancer: Balancer): Promise<void> {
-  await Promise.any(balancer.targets.map((target) => reachable(target.url)));
+async function anyReachable(balancer: Balancer, ready: (url: string) => Promise<void>): Promise<void> {
+  await Promise.any(balancer.targets.map((target) => ready(target.url)));
 }
 
 /** core's access checks, balanced over core's replicas: one that cannot be reached is ejected and the check asked of another. */
@@ -54,8 +55,8 @@ export async function createProxy(config: Config, options: { logger?: Logger } =
   const app = createApp({
     logger,
     readiness: [
-      { name: 'core', check: () => anyReachable(core) },
-      { name: 'registry-facade', check: () => anyReachable(registry) },
+      { name: 'core', check: () => anyReachable(core, readiness.core) },
+      { name: 'registry-facade', check: () => anyReachable(registry, readiness.registry) },
     ],
     isShuttingDown: () => shuttingDown,
     externalUrl: config.externalUrl,

@@ -1,6 +1,7 @@
 import { Agent, type ClientRequestArgs } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ServiceClient } from '@wharf/http-client';
 import type { Logger } from '@wharf/logging';
 
 /** One replica of an upstream. */
@@ -28,7 +29,7 @@ export interface BalancerOptions {
 }
 
 async function readyz(target: UpstreamTarget, timeoutMs: number): Promise<void> {
-  const response = await fetch(`${target.url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+  const response = await new ServiceClient({ service: target.url, baseUrl: target.url, timeoutMs, attempts: 1 }).request('GET', '/readyz');
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`readyz answered ${response.status}`);
 }
