@@ -61,6 +61,60 @@ export async function pushStreamedBlob(
   return seconds;
 }
 
+/** The views of `chunks` cut into consecutive pieces of at most `size` bytes each. */
+function* piecesOf(chunks: Iterable<Uint8Array>, size: number): Generator<Uint8Array[]> {
+  let piece: Uint8Array[] = [];
+  let length = 0;
+  for (let chunk of chunks) {
+    while (chunk.byteLength > 0) {
+      const take = Math.min(size - length, chunk.byteLength);
+      piece.push(chunk.subarray(0, take));
+      length += take;
+      chunk = chunk.subarray(take);
+      if (length === size) {
+        yield piece;
+        piece = [];
+        length = 0;
+      }
+    }
+  }
+  if (length > 0) yield piece;
+}
+
+/**
+ * Pushes a blob in chunks as docker's chunked uploads and skopeo do: POST a session, one
+ * PATCH per `chunkBytes` with `Content-Range`, each to the Location the previous answer
+ * gave, then the closing PUT with the digest. Returns the seconds from the POST to the 201.
+ */
+export async function pushChunkedBlob(
+  client: BenchClient,
+  repository: string,
+  pattern: BlobPattern,
+  blob: { nonce: Buffer; size: number; digest: string },
+  chunkBytes: number,
+): Promise<number> {
+  const started = performance.now();
+  let next = location(expect(await client.send('POST', `/v2/${repository}/blobs/uploads/`, { headers: { 'Content-Length': 0 } }), 202, 'start upload'), 'start upload');
+  let offset = 0;
+  for (const piece of piecesOf(pattern.chunks(blob.nonce, blob.size), chunkBytes)) {
+    const length = piece.reduce((sum, view) => sum + view.byteLength, 0);
+    const answer = expect(
+      await client.send('PATCH', next, {
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': length, 'Content-Range': `${offset}-${offset + length - 1}` },
+        body: streamChunks(piece),
+      }),
+      202,
+      `upload chunk at ${offset}`,
+    );
+    next = location(answer, 'upload chunk');
+    offset += length;
+  }
+  const done = expect(await client.send('PUT', withDigest(client, next, blob.digest), { headers: { 'Content-Length': 0 } }), 201, 'complete upload');
+  const seconds = (performance.now() - started) / 1000;
+  if (done.headers['docker-content-digest'] !== blob.digest) throw new BenchError(`complete upload: registry answered digest ${String(done.headers['docker-content-digest'])}, not ${blob.digest}`);
+  return seconds;
+}
+
 /** GETs a blob, verifying size and sha256 while it streams; returns the seconds it took. */
 export async function pullBlob(client: BenchClient, repository: string, blob: { size: number; digest: string }): Promise<number> {
   const started = performance.now();

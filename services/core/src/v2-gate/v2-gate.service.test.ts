@@ -67,7 +67,7 @@ function gateWith(tokens: Map<string, TokenClaims>, metadata: Record<string, str
     },
     projects: { gateInfo: async (name) => projects.get(name) },
     principals: { principalForSubject: async (subject) => Object.values(CALLERS).find((p) => 'username' in p && p.username === subject) ?? { kind: 'anonymous' } },
-    vulnerabilities: new VulnerabilityPolicyService({ scans: { severityOf: async (digest: string) => (digest === VULNERABLE ? 'Critical' : 'None') } as never }),
+    vulnerabilities: new VulnerabilityPolicyService({ scans: { severityOf: async (digest: string) => (digest === VULNERABLE ? 'Critical' : 'None') } }),
     resolveDigest: async (_repository, reference) => (reference === 'bad' ? VULNERABLE : DIGEST),
     realm: 'https://wharf.test/service/token',
   });
