@@ -59,7 +59,7 @@ export const CopyProgressLineV1 = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('error'),
     status: z.number().int(),
-    errors: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional(), detail: z.unknown().optional() })).optional(),
+    errors: z.array(z.object({ code: z.string().optional(), message: z.string().optional(), detail: z.unknown().optional() })).optional(),
   }),
 ]);
 export type CopyProgressLineV1 = z.infer<typeof CopyProgressLineV1>;

@@ -1,68 +1,28 @@
 import type { Readable } from 'node:stream';
-import type { ReplicationFilterV1 as Filter } from '@wharf/contracts';
+import type { AdapterPatternV1, RegistryEndpointV1, RegistryInfoV1, ReplicationFilterV1 as Filter, ResourceArtifactV1, ResourceV1 } from '@wharf/contracts';
 import type { RegistryHttpPool } from './distribution/registry-http-pool.js';
-import type { RegistryCredential } from './registry-credential.js';
 
 export type { RegistryCredential } from './registry-credential.js';
 
-/** Harbor's Registry as the adapter needs it: where and how to reach a registry. */
-export interface Registry {
-  type: string;
-  url: string;
-  credential?: RegistryCredential | undefined;
-  insecure?: boolean;
-  /** docker-hub only: the registry API base (default https://registry-1.docker.io). */
-  registry_url?: string | undefined;
-  /** Where a `secret` credential gets its tokens (Harbor's token_service_url); default `<url>/service/token`. */
-  token_service_url?: string | undefined;
-  /**
-   * Where blobs are read, written and mounted when not at `url` (Wharf's extension, for the
-   * local Wharf: its registry-facade, so blob bytes skip core while manifests still pass
-   * core's /v2 gate and its policies).
-   */
-  blob_url?: string | undefined;
-}
+/*
+ * The wire formats the adapter shares with core and the REPLICATION job are defined once, in
+ * @wharf/contracts; these are their names here.
+ */
 
-export interface ResourceFilterInfo {
-  type: string;
-  style: 'input' | 'radio' | 'list';
-  values?: string[];
-}
+/** Harbor's Registry as the adapter needs it: where and how to reach a registry (`blob_url`: Wharf's extension, where the local Wharf's blobs are read, written and mounted). */
+export type Registry = RegistryEndpointV1;
 
 /** Harbor's RegistryInfo. */
-export interface RegistryInfo {
-  type: string;
-  description: string;
-  supported_resource_filters: ResourceFilterInfo[];
-  supported_triggers: string[];
-  supported_copy_by_chunk: boolean;
-  supported_repository_path_component_type: 'ONLY_TWO' | 'AT_LEAST_TWO' | '';
-}
+export type RegistryInfo = RegistryInfoV1;
 
 /** Harbor's AdapterPattern (`GET /replication/adapterinfos`). */
-export interface AdapterPattern {
-  endpoint_pattern: { endpoint_type: 'EndpointPatternTypeStandard' | 'EndpointPatternTypeFix' | 'EndpointPatternTypeList'; endpoints: { key: string; value: string }[] };
-  credential_pattern: { access_key_type: string; access_key_data: string; access_secret_type: string; access_secret_data: string };
-}
+export type AdapterPattern = AdapterPatternV1;
 
 /** One artifact of a resource (Harbor's model.Artifact). */
-export interface ResourceArtifact {
-  type: string;
-  digest: string;
-  tags: string[];
-  labels: string[];
-}
+export type ResourceArtifact = ResourceArtifactV1;
 
 /** Harbor's Resource (HARBOR-FACTS §2.5), the wire format between controller, job and adapter. */
-export interface Resource {
-  type: string;
-  metadata: { repository: { name: string; metadata?: Record<string, unknown> }; artifacts: ResourceArtifact[]; v_tags?: string[] };
-  registry?: Registry | null;
-  extended_info?: Record<string, unknown> | null;
-  deleted?: boolean;
-  is_delete_tag?: boolean;
-  override?: boolean;
-}
+export type Resource = ResourceV1;
 
 /** A manifest as found in a registry: its exact bytes (the digest depends on them). */
 export interface ManifestContent {
@@ -168,7 +128,7 @@ export interface AdapterFactory {
 }
 
 /** The registry without its credential: the only form that may be answered or logged. */
-export function publicRegistry(registry: Registry): Omit<Registry, 'credential'> {
+export function publicRegistry(registry: Registry): Registry {
   const { credential: _credential, ...rest } = registry;
   return rest;
 }

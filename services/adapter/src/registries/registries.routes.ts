@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { Resource } from '../adapters/registry-adapter.js';
-import { prepareRequest, registryRequest, resourcesRequest } from './registries.schemas.js';
+import { PrepareRequestV1, RegistryRequestV1, ResourcesRequestV1 } from '@wharf/contracts';
 import type { RegistryService } from './registry.service.js';
 
 /** Harbor's registry endpoints, answered for core (the caller keeps the registries; we only reach them). */
@@ -13,17 +12,17 @@ export function registryRoutes(deps: { registries: RegistryService }): Router {
   });
 
   router.post('/api/v1/registries/health', async (req: Request, res: Response) => {
-    const { registry } = registryRequest.parse(req.body);
+    const { registry } = RegistryRequestV1.parse(req.body);
     res.json(await registries.health(registry));
   });
 
   router.post('/api/v1/registries/info', async (req: Request, res: Response) => {
-    const { registry } = registryRequest.parse(req.body);
+    const { registry } = RegistryRequestV1.parse(req.body);
     res.json(await registries.info(registry));
   });
 
   router.post('/api/v1/resources', async (req: Request, res: Response) => {
-    const { registry, filters } = resourcesRequest.parse(req.body);
+    const { registry, filters } = ResourcesRequestV1.parse(req.body);
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new Error('the caller hung up'));
@@ -32,8 +31,8 @@ export function registryRoutes(deps: { registries: RegistryService }): Router {
   });
 
   router.post('/api/v1/registries/prepare', async (req: Request, res: Response) => {
-    const { registry, resources } = prepareRequest.parse(req.body);
-    await registries.prepare(registry, resources as unknown as Resource[]);
+    const { registry, resources } = PrepareRequestV1.parse(req.body);
+    await registries.prepare(registry, resources);
     res.json({ prepared: resources.map((r) => r.metadata.repository.name) });
   });
 

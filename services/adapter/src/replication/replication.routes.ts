@@ -4,7 +4,7 @@ import type { Logger } from '@wharf/logging';
 import type { ErrorMapper } from '@wharf/http-kit';
 import { ApiError } from '@wharf/errors';
 import type { ReplicationService } from './replication.service.js';
-import { copyRequest, deleteRequest } from './replication.schemas.js';
+import { COPY_PROGRESS_MEDIA_TYPE, ReplicationCopyRequestV1, ReplicationDeleteRequestV1, type CopyProgressLineV1 } from '@wharf/contracts';
 
 /** An AbortSignal that fires when the caller hangs up before the answer is complete. */
 function hangUpSignal(res: Response): AbortSignal {
@@ -24,16 +24,16 @@ export function replicationRoutes(deps: { replication: ReplicationService; logge
   const router = Router();
 
   router.post('/api/v1/replications/copy', async (req: Request, res: Response) => {
-    const params = copyRequest.parse(req.body);
+    const params = ReplicationCopyRequestV1.parse(req.body);
     const signal = hangUpSignal(res);
-    if (!req.accepts(['application/json', 'application/x-ndjson']) || !/application\/x-ndjson/.test(req.headers.accept ?? '')) {
+    if (!req.accepts(['application/json', COPY_PROGRESS_MEDIA_TYPE]) || !req.headers.accept?.includes(COPY_PROGRESS_MEDIA_TYPE)) {
       res.json(await deps.replication.copy(params, { signal }));
       return;
     }
-    res.status(200).type('application/x-ndjson');
+    res.status(200).type(COPY_PROGRESS_MEDIA_TYPE);
     res.setHeader('Cache-Control', 'no-store');
     res.flushHeaders();
-    const line = (value: unknown) => {
+    const line = (value: CopyProgressLineV1) => {
       if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(value)}\n`);
     };
     try {
@@ -42,13 +42,13 @@ export function replicationRoutes(deps: { replication: ReplicationService; logge
     } catch (error) {
       const apiError = error instanceof ApiError ? error : (deps.mapError(error, req) ?? new ApiError('UNKNOWN'));
       if (!(error instanceof ApiError) && !deps.mapError(error, req)) deps.logger.error('copy failed', { err: error });
-      line({ type: 'error', status: apiError.status, ...toEnvelope(apiError) });
+      line({ type: 'error', status: apiError.status, errors: toEnvelope(apiError).errors });
     }
     res.end();
   });
 
   router.post('/api/v1/replications/delete', async (req: Request, res: Response) => {
-    const params = deleteRequest.parse(req.body);
+    const params = ReplicationDeleteRequestV1.parse(req.body);
     res.json(await deps.replication.delete(params, { signal: hangUpSignal(res) }));
   });
 

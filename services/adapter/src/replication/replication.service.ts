@@ -2,8 +2,7 @@ import type { Logger } from '@wharf/logging';
 import { CapabilityMissingError } from '../adapters/adapter.errors.js';
 import { isArtifactSink, isArtifactSource, type Registry, type RegistryAdapter } from '../adapters/registry-adapter.js';
 import type { CopyItem, CopyProgress, CopyResult, CopyService } from '../copy/copy.service.js';
-import type { ResourceInput } from '../registries/registries.schemas.js';
-import type { CopyParams, DeleteParams } from './replication.schemas.js';
+import type { ReplicationCopyRequestV1, ReplicationDeleteRequestV1, ResourceV1 } from '@wharf/contracts';
 
 export interface ReplicationServiceDeps {
   copier: CopyService;
@@ -29,7 +28,7 @@ export class ReplicationService {
     this.#deps = deps;
   }
 
-  async copy(params: CopyParams, options: { signal: AbortSignal; onProgress?: (progress: CopyProgress) => void }): Promise<CopyResult> {
+  async copy(params: ReplicationCopyRequestV1, options: { signal: AbortSignal; onProgress?: (progress: CopyProgress) => void }): Promise<CopyResult> {
     const src = params.src_resource;
     const dst = params.dst_resource;
     const source = this.#deps.createAdapter(src.registry);
@@ -55,7 +54,7 @@ export class ReplicationService {
   }
 
   /** Deletes the destination's artifacts: tags only with `is_delete_tag`, else the manifests. */
-  async delete(params: DeleteParams, options: { signal: AbortSignal }): Promise<{ deleted: { repository: string; reference: string }[] }> {
+  async delete(params: ReplicationDeleteRequestV1, options: { signal: AbortSignal }): Promise<{ deleted: { repository: string; reference: string }[] }> {
     const dst = params.dst_resource;
     const adapter = this.#deps.createAdapter(dst.registry);
     try {
@@ -71,7 +70,7 @@ export class ReplicationService {
           }
           continue;
         }
-        let digest = artifact.digest ?? undefined;
+        let digest: string | undefined = artifact.digest || undefined;
         if (!digest && tags[0]) digest = (await adapter.headManifest(repository, tags[0], options))?.digest;
         if (!digest) continue; // already gone
         await adapter.deleteManifest(repository, digest, options);
@@ -86,7 +85,7 @@ export class ReplicationService {
 }
 
 /** The artifacts to copy: by first tag (or digest), written under the destination's tags; every tag when none are named. */
-export async function itemsOf(src: ResourceInput, dst: ResourceInput, allTags: () => Promise<string[]>): Promise<CopyItem[]> {
+export async function itemsOf(src: ResourceV1, dst: ResourceV1, allTags: () => Promise<string[]>): Promise<CopyItem[]> {
   const artifacts = src.metadata.artifacts ?? [];
   if (artifacts.length === 0) {
     const tags = src.metadata.v_tags && src.metadata.v_tags.length > 0 ? src.metadata.v_tags : await allTags();
