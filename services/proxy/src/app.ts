@@ -92,7 +92,11 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-/** Blob downloads, one relay per facade replica; a replica that refuses the connection passes the download to another. */
+/**
+ * Blob downloads, one relay per facade replica; a download that failed before its answer
+ * began (a refused connection, or a replica lost before the response head) goes to another
+ * replica, each replica tried once.
+ */
 function balancedDownload(registry: Balancer, deps: AppDeps): (req: Request, res: Response) => void {
   const tried = new WeakMap<Request, UpstreamTarget[]>();
   const downloads = registry.targets.map((target) =>
@@ -101,9 +105,9 @@ function balancedDownload(registry: Balancer, deps: AppDeps): (req: Request, res
       scheme: deps.scheme,
       logger: deps.logger,
       filesRoot: deps.blobFilesRoot,
-      onConnectFailure: (req, res, error) => {
+      onFailedBeforeAnswer: (req, res, error, connected) => {
         if (registry.targets.length < 2) return false;
-        registry.markDown(target, error);
+        if (!connected) registry.markDown(target, error);
         const failed = tried.get(req) ?? [];
         failed.push(target);
         tried.set(req, failed);

@@ -20,10 +20,11 @@ export interface BlobDownloadOptions {
    */
   filesRoot?: string;
   /**
-   * The connection to the facade failed before it was made (nothing sent): returns true when
-   * it took the request over (to send it to another replica), false to answer 502.
+   * The download failed before any of its answer reached the client: the connection was
+   * refused (`connected` false: nothing was sent) or lost before the response head. Returns
+   * true when it took the request over (to send it to another replica), false to answer 502.
    */
-  onConnectFailure?: (req: Request, res: Response, error: Error) => boolean;
+  onFailedBeforeAnswer?: (req: Request, res: Response, error: Error, connected: boolean) => boolean;
 }
 
 /** Where the facade names the bytes to send (see registry-facade's blob routes). */
@@ -142,6 +143,13 @@ export function blobDownload(options: BlobDownloadOptions) {
     let remaining = Number.POSITIVE_INFINITY;
 
     const fail = (reason: string, error?: Error): void => {
+      if (handedOver) return;
+      // A GET is sent again as it was; nothing of this attempt reached the client.
+      if (!answered && !res.headersSent && options.onFailedBeforeAnswer?.(req, res, error ?? new Error(reason), connected)) {
+        handedOver = true;
+        upstream.destroy();
+        return;
+      }
       options.logger.warn('blob download from the registry failed', { reason, err: error, path: req.path });
       upstream.destroy();
       if (!answered && !res.headersSent) {
@@ -160,12 +168,6 @@ export function blobDownload(options: BlobDownloadOptions) {
       upstream.write(requestHead(req, res, url.host, options.scheme, handoff));
     });
     upstream.on('error', (error) => {
-      if (handedOver) return;
-      if (!connected && !answered && options.onConnectFailure?.(req, res, error)) {
-        handedOver = true;
-        upstream.destroy();
-        return;
-      }
       fail('connection failed', error);
     });
     res.on('close', () => upstream.destroy());
