@@ -202,6 +202,10 @@ describe('V2GateService: prevent vulnerable images', () => {
     expect(await decide('GET', 'bad', { prevent_vul: 'true', severity: 'high' })).toBe('PROJECTPOLICYVIOLATION');
     expect(await decide('GET', VULNERABLE, { prevent_vul: 'true', severity: 'high' })).toBe('PROJECTPOLICYVIOLATION');
     expect(await decide('GET', 'latest', { prevent_vul: 'true', severity: 'high' }, VULNERABLE)).toBe('PROJECTPOLICYVIOLATION');
+    // A tag the read cache does not know is resolved in the registry.
+    const gate = gateWith(new Map([['t', await tokenFor('developer', repository)]]), { prevent_vul: 'true', severity: 'high' });
+    const unknown = await gate.decide({ method: 'GET', path: `/v2/${repository}/manifests/bad`, authorization: 'Bearer t', digest: async () => undefined }).catch((e: ApiError) => e.code);
+    expect(unknown).toBe('PROJECTPOLICYVIOLATION');
   });
 
   it('lets HEAD through (clients check existence), and every pull when the policy is off or the artifact is clean', async () => {

@@ -90,7 +90,7 @@ export class V2GateService {
       },
       'prevent-vulnerable': async ({ project, repository, reference, request }) => {
         if (project.metadata.prevent_vul !== 'true' || reference === undefined) return;
-        const digest = looksLikeDigest(reference) ? parseDigest(reference).value : await (request.digest?.() ?? this.#deps.resolveDigest(repository, reference));
+        const digest = looksLikeDigest(reference) ? parseDigest(reference).value : ((await request.digest?.()) ?? (await this.#deps.resolveDigest(repository, reference)));
         if (!digest) return;
         try {
           await this.#deps.vulnerabilities.checkPull(project, digest);
