@@ -61,7 +61,7 @@ function gateWith(tokens: Map<string, TokenClaims>, metadata: Record<string, str
       service: 'harbor-registry',
       verify: async (token) => {
         const claims = tokens.get(token);
-        if (!claims) throw new TokenInvalidError('signature');
+        if (!claims) throw new TokenInvalidError('signature', 'the signature does not verify');
         return claims;
       },
     },
