@@ -21,7 +21,7 @@ export const RegistryEndpointV1 = z.looseObject({
   type: z.string().min(1),
   url: z.url(),
   credential: RegistryCredentialV1.nullish().transform((value) => value ?? undefined).optional(),
-  insecure: z.boolean().nullish().transform((value) => value ?? false),
+  insecure: z.boolean().nullish().transform((value) => value ?? false).optional(),
   ca_certificate: z.string().optional(),
   /** docker-hub only: the registry API base (default https://registry-1.docker.io). */
   registry_url: z.url().optional(),

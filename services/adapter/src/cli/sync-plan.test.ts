@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { itemsOf } from '../replication/replication.service.js';
 import { authFor, parseImageReference, rulesOf } from './sync-plan.js';
+import { ResourceV1 } from '@wharf/contracts';
 
 describe('image references (namespace handling)', () => {
   it.each([
@@ -31,7 +32,7 @@ describe('image references (namespace handling)', () => {
 });
 
 describe('itemsOf (Harbor resources to copy items)', () => {
-  const resource = (artifacts: { digest?: string; tags?: string[] }[] | undefined) => ({ type: 'image', metadata: { repository: { name: 'a' }, artifacts } });
+  const resource = (artifacts: { digest?: string; tags?: string[] }[] | undefined) => ResourceV1.parse({ type: 'image', metadata: { repository: { name: 'a' }, artifacts } });
 
   it('reads each artifact by its first tag and writes the destination artifact tags', async () => {
     const items = await itemsOf(resource([{ digest: 'sha256:1', tags: ['v1', 'latest'] }, { digest: 'sha256:2', tags: [] }]), resource([{ tags: ['v1', 'latest'] }, { tags: [] }]), async () => []);
