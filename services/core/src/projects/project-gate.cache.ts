@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ProjectGateInfo } from './project.store.js';
 
 export interface ProjectGateCacheOptions {
@@ -13,16 +14,17 @@ export interface ProjectGateCacheOptions {
  * registry request, kept in memory and dropped on every change: each core announces the
  * projects it creates, changes or deletes (see project-changes.ts) and every core forgets
  * them on receipt, itself at once. A load that began before a change is not kept (a
- * generation counter), unknown names are remembered too (bounded: oldest out first), and
- * nothing is used longer than `ttlMs`.
+ * generation counter), unknown names are remembered too (bounded: least recently used out
+ * first), and nothing is used longer than `ttlMs`.
  */
 export class ProjectGateCache {
   readonly #options: ProjectGateCacheOptions;
-  readonly #entries = new Map<string, { info: ProjectGateInfo | undefined; until: number }>();
+  readonly #entries: LRUCache<string, { info: ProjectGateInfo | undefined; until: number }>;
   #generation = 0;
 
   constructor(options: ProjectGateCacheOptions) {
     this.#options = options;
+    this.#entries = new LRUCache({ max: options.maxEntries });
   }
 
   async get(name: string): Promise<ProjectGateInfo | undefined> {
@@ -32,10 +34,7 @@ export class ProjectGateCache {
     if (known) this.#entries.delete(name);
     const generation = this.#generation;
     const info = await this.#options.load(name);
-    if (generation === this.#generation) {
-      if (this.#entries.size >= this.#options.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-      this.#entries.set(name, { info, until: now + this.#options.ttlMs });
-    }
+    if (generation === this.#generation) this.#entries.set(name, { info, until: now + this.#options.ttlMs });
     return info;
   }
 

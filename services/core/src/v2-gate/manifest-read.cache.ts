@@ -37,7 +37,7 @@ interface Reference extends ManifestHead {
  */
 export class ManifestReadCache implements ChangeListener {
   readonly #bodies: LRUCache<string, Buffer>;
-  readonly #references: LRUCache<string, Map<string, Reference>>;
+  readonly #references: LRUCache<string, LRUCache<string, Reference>>;
   readonly #perRepository: number;
   readonly #ttl: number;
   readonly #now: () => number;
@@ -45,7 +45,7 @@ export class ManifestReadCache implements ChangeListener {
 
   constructor(options: ManifestReadCacheOptions = {}) {
     this.#bodies = new LRUCache<string, Buffer>({ maxSize: options.maxBodyBytes ?? 32 * 1024 * 1024, sizeCalculation: (body) => Math.max(1, body.byteLength) });
-    this.#references = new LRUCache<string, Map<string, Reference>>({ max: options.maxRepositories ?? 2000 });
+    this.#references = new LRUCache<string, LRUCache<string, Reference>>({ max: options.maxRepositories ?? 2000 });
     this.#perRepository = options.maxReferencesPerRepository ?? 256;
     this.#ttl = options.referenceTtlMs ?? 10_000;
     this.#now = options.now ?? Date.now;
@@ -81,13 +81,10 @@ export class ManifestReadCache implements ChangeListener {
     }
     let references = this.#references.get(repository);
     if (!references) {
-      references = new Map();
+      references = new LRUCache<string, Reference>({ max: this.#perRepository });
       this.#references.set(repository, references);
     }
-    references.delete(reference);
     references.set(reference, { digest: head.digest, mediaType: head.mediaType, size: head.size, expiresAt: this.#now() + this.#ttl });
-    // Oldest first: one past the bound goes.
-    if (references.size > this.#perRepository) references.delete(references.keys().next().value!);
   }
 
   /** The repository's manifests or tags changed. */
