@@ -4,7 +4,7 @@ export { validate } from './validate.js';
 export { healthRoutes, type ReadinessCheck, type HealthOptions } from './health.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export { listen, onShutdownSignal, runService, type ListenOptions, type RunnableService, type RunningServer } from './server.js';
-export { pipeFileRange } from './file-range.js';
+export { FileRangePipe, pipeFileRange, type FileRangePipeOptions } from './file-range.js';
 export { installProcessGuards, isOperationalError, type ProcessGuardOptions } from './process-guards.js';
 export {
   bodyTextGuard,

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { resolve, sep } from 'node:path';
 import type { Request, Response } from 'express';
 import { ApiError, toEnvelope } from '@wharf/errors';
-import { pipeFileRange, requestIdOf } from '@wharf/http-kit';
+import { FileRangePipe, requestIdOf } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
 
 export interface BlobDownloadOptions {
@@ -31,35 +31,40 @@ export interface BlobDownloadOptions {
 const HANDOFF = { file: 'x-wharf-blob-file', offset: 'x-wharf-blob-offset', length: 'x-wharf-blob-length' } as const;
 
 /** Response heads larger than this are refused (the facade's are a few hundred bytes). */
-const MAX_HEAD_BYTES = 64 * 1024;
+export const MAX_HEAD_BYTES = 64 * 1024;
 
 /** Hop-by-hop headers, never passed on (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-/** What the proxy sends upstream besides the client's own headers. */
-function requestHead(req: Request, res: Response, host: string, scheme: 'http' | 'https', handoff: boolean): string {
+/**
+ * What the proxy sends upstream besides the client's own headers (a request body, when there
+ * is one, follows as the client sent it, its Content-Length passed on).
+ */
+export function requestHead(req: Request, res: Response, host: string, scheme: 'http' | 'https', handoff: boolean, version: '1.0' | '1.1' = '1.0'): string {
   // HTTP/1.0: the answer is never chunked; its body ends with Content-Length or the connection.
-  const lines = [`${req.method} ${req.originalUrl} HTTP/1.0`];
+  const lines = [`${req.method} ${req.originalUrl} HTTP/${version}`];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower.startsWith('x-forwarded-') || lower === 'x-request-id' || lower.startsWith('x-wharf-')) continue;
+    // `Expect: 100-continue` was answered by this server already; HTTP/1.0 has no such step.
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'expect' || lower.startsWith('x-forwarded-') || lower === 'x-request-id' || lower.startsWith('x-wharf-')) continue;
     lines.push(`${name}: ${req.rawHeaders[i + 1]!}`);
   }
   const forwardedFor = [req.headers['x-forwarded-for'], req.socket?.remoteAddress].filter(Boolean).join(', ');
-  lines.push(`Host: ${host}`, `X-Forwarded-For: ${forwardedFor}`, `X-Forwarded-Proto: ${scheme}`, `X-Request-Id: ${requestIdOf(res)}`, 'Connection: close');
+  lines.push(`Host: ${host}`, `X-Forwarded-For: ${forwardedFor}`, `X-Forwarded-Proto: ${scheme}`, `X-Request-Id: ${requestIdOf(res)}`);
+  if (version === '1.0') lines.push('Connection: close');
   if (req.headers.host) lines.push(`X-Forwarded-Host: ${req.headers.host}`);
   if (handoff) lines.push('X-Wharf-Blob-Handoff: file');
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-interface ResponseHead {
+export interface ResponseHead {
   status: number;
   headers: [string, string][];
 }
 
 /** `HTTP/1.1 200 OK\r\nName: value\r\n…` (without the blank line); undefined when malformed. */
-function parseHead(text: string): ResponseHead | undefined {
+export function parseHead(text: string): ResponseHead | undefined {
   const [statusLine, ...lines] = text.split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine ?? '');
   if (!status) return undefined;
@@ -89,6 +94,7 @@ export function blobDownload(options: BlobDownloadOptions) {
   const headTimeoutMs = options.headTimeoutMs ?? 30_000;
 
   const filesRoot = options.filesRoot ? resolve(options.filesRoot) : undefined;
+  const files = new FileRangePipe();
 
   /** Sends the file the facade named; false (nothing sent yet) when it cannot be read here. */
   async function sendFile(res: Response, parsed: ResponseHead, named: { file: string; offset: number; length: number }): Promise<boolean> {
@@ -115,7 +121,7 @@ export function blobDownload(options: BlobDownloadOptions) {
     }
     res.set('Content-Length', String(named.length));
     try {
-      await pipeFileRange(handle, named, res);
+      await files.pipe(handle, named, res);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') options.logger.warn('blob file send failed', { file: named.file, err: error });
       res.destroy();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { pipeFileRange } from '@wharf/http-kit';
+import { FileRangePipe } from '@wharf/http-kit';
 import {
   InvalidOffsetError,
   InvalidPathError,
@@ -29,6 +29,8 @@ function isNotFound(error: unknown): boolean {
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
   readonly #root: string;
+  /** Read buffers shared by the readers' `pipeInto`, reused from one read to the next. */
+  readonly #files = new FileRangePipe();
 
   constructor(deps: FilesystemDriverOptions) {
     this.#root = resolve(deps.root);
@@ -84,7 +86,7 @@ export class FilesystemDriver implements StorageDriver {
     if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
     const length = Math.min(range.length ?? size - offset, size - offset);
     if (length <= 0) return Readable.from([]);
-    return new FileRangeReadable(this.#full(path), offset, length);
+    return new FileRangeReadable(this.#full(path), offset, length, this.#files);
   }
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {
@@ -224,10 +226,12 @@ class FileRangeReadable extends Readable implements DirectReadable {
   readonly #end: number;
   #position: number;
   #handle: Promise<FileHandle> | undefined;
+  readonly #files: FileRangePipe;
 
-  constructor(path: string, offset: number, length: number) {
+  constructor(path: string, offset: number, length: number, files: FileRangePipe) {
     super({ highWaterMark: READ_CHUNK });
     this.#path = path;
+    this.#files = files;
     this.#position = offset;
     this.#end = offset + length;
   }
@@ -262,7 +266,7 @@ class FileRangeReadable extends Readable implements DirectReadable {
 
   async pipeInto(destination: Writable): Promise<void> {
     try {
-      await pipeFileRange(this.#path, { offset: this.#position, length: this.#end - this.#position }, destination);
+      await this.#files.pipe(this.#path, { offset: this.#position, length: this.#end - this.#position }, destination);
     } finally {
       this.destroy();
     }
