@@ -9,6 +9,7 @@ import { Balancer, type UpstreamTarget } from './routing/balancer.js';
 import { blobDownload } from './routing/blob-download.js';
 import { destinationOf, type RegistryRoute } from './routing/route-table.js';
 import { upstreamProxy } from './routing/upstream-proxy.js';
+import { carriesSizedBody, uploadRelay } from './routing/upload-relay.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -49,6 +50,8 @@ export function createApp(deps: AppDeps): Express {
     registry: upstreamProxy({ name: 'registry-facade', balancer: registry, externalUrl: deps.externalUrl, internalUrls, scheme: deps.scheme, logger: deps.logger }),
   };
   const download = balancedDownload(registry, deps);
+  const rewrite = (value: string): string => internalUrls.reduce((text, internal) => text.split(internal).join(deps.externalUrl), value);
+  const upload = uploadRelay({ balancer: registry, scheme: deps.scheme, logger: deps.logger, rewrite });
 
   app.use(requestId());
   app.use(dropInternalHeaders);
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
           return;
         }
         if (req.method === 'GET' && matchRegistryPath(req.path)?.route === 'blob') return download(req, res);
+        if (carriesSizedBody(req)) return upload(req, res);
         return proxies.registry(req, res, next);
       }
       case 'internal':
