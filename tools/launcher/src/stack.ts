@@ -283,6 +283,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const proxySpec: ServiceProcessOptions = {
         name: 'proxy',
         entry: join(options.rootDir, 'services/proxy/dist/main.js'),
+        nodeArgs: serviceNodeOptions.proxy,
         readyUrl: `${plainUrl}/readyz`,
         logFile: logFile('proxy'),
         env: {
