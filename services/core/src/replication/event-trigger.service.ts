@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Logger } from '@wharf/logging';
 import type { ArtifactChange } from '../events/event.service.js';
 import { filterArtifacts, repositoryMatches, type ResourceV1 } from '@wharf/contracts';
@@ -16,8 +17,9 @@ const MAX_PENDING = 10_000;
  */
 export class ReplicationEventTrigger {
   readonly #deps: { policies: PolicyService; replication: ReplicationService; logger: Logger };
-  #queue: Promise<void> = Promise.resolve();
-  #pending = 0;
+  /** One change at a time, in arrival order. */
+  readonly #queue = pLimit(1);
+  readonly #running = new Set<Promise<void>>();
 
   constructor(deps: { policies: PolicyService; replication: ReplicationService; logger: Logger }) {
     this.#deps = deps;
@@ -25,22 +27,19 @@ export class ReplicationEventTrigger {
 
   /** Queues the change and returns at once. */
   notify(change: ArtifactChange): void {
-    if (this.#pending >= MAX_PENDING) {
+    if (this.#queue.activeCount + this.#queue.pendingCount >= MAX_PENDING) {
       this.#deps.logger.warn('event-based replication queue full, change dropped', { repository: change.repository, action: change.action });
       return;
     }
-    this.#pending += 1;
-    this.#queue = this.#queue
-      .then(() => this.#handle(change))
+    const handled: Promise<void> = this.#queue(() => this.#handle(change))
       .catch((error: unknown) => void this.#deps.logger.error('event-based replication failed', { repository: change.repository, action: change.action, err: error }))
-      .finally(() => {
-        this.#pending -= 1;
-      });
+      .finally(() => this.#running.delete(handled));
+    this.#running.add(handled);
   }
 
   /** Resolves once every queued change has been handled (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#pending > 0) await this.#queue;
+    while (this.#running.size > 0) await Promise.all(this.#running);
   }
 
   async #handle(change: ArtifactChange): Promise<void> {
