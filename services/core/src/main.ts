@@ -209,8 +209,12 @@ export async function createCore(config: Config, options: { logger?: Logger; has
   });
   late.replication = replication;
   late.trigger = new ReplicationEventTrigger({ policies, replication, logger });
-  // An hour is far beyond any flow's preparation, so another replica's live flow is never touched.
-  replication.recoverInterrupted(60 * 60 * 1000).catch((error: unknown) => logger.warn('interrupted replication executions not recovered', { err: error }));
+  // An hour is far beyond any flow's preparation, so another replica's live flow is never
+  // touched. Checked at start and every 10 minutes: with replicas, a core that died while
+  // preparing an execution may never start again, and another replica ends it.
+  const recoverInterrupted = () =>
+    replication.recoverInterrupted(60 * 60 * 1000).catch((error: unknown) => logger.warn('interrupted replication executions not recovered', { err: error }));
+  void recoverInterrupted();
   const dryRun = new DryRunService({ policies, replication });
   const readiness = [
     { name: 'postgres', check: () => pingPool(pool) },
@@ -270,6 +274,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
 
   let server: RunningServer | undefined;
   let pruning: NodeJS.Timeout | undefined;
+  let recovering: NodeJS.Timeout | undefined;
   return {
     app,
     logger,
@@ -285,6 +290,8 @@ export async function createCore(config: Config, options: { logger?: Logger; has
         events.prune(new Date(Date.now() - config.registryEventRetentionMs)).catch((error: unknown) => logger.warn('registry event pruning failed', { err: error }));
       }, 60 * 60 * 1000);
       pruning.unref();
+      recovering = setInterval(() => void recoverInterrupted(), 10 * 60 * 1000);
+      recovering.unref();
       logger.info('core started', { url: server.url, externalUrl: config.externalUrl, registry: config.registry.url, jobservice: config.jobservice.url });
       return server;
     },
@@ -293,6 +300,7 @@ export async function createCore(config: Config, options: { logger?: Logger; has
       await server?.close(config.shutdownTimeoutMs);
       await reconciler.close();
       clearInterval(pruning);
+      clearInterval(recovering);
       // Flows preparing their tasks are given the shutdown time to finish.
       await Promise.race([replication.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
       projectChanges.close();
