@@ -3,8 +3,9 @@ import { connect, type Socket } from 'node:net';
 import { resolve, sep } from 'node:path';
 import type { Request, Response } from 'express';
 import { ApiError, toEnvelope } from '@wharf/errors';
-import { FileRangePipe, requestIdOf } from '@wharf/http-kit';
+import { FileRangePipe } from '@wharf/http-kit';
 import type { Logger } from '@wharf/logging';
+import { HOP_BY_HOP, relayRawAnswer, requestHead, type ResponseHead } from './raw-answer.js';
 
 export interface BlobDownloadOptions {
   /** registry-facade's base URL (`http://host:port`). */
@@ -29,53 +30,6 @@ export interface BlobDownloadOptions {
 
 /** Where the facade names the bytes to send (see registry-facade's blob routes). */
 const HANDOFF = { file: 'x-wharf-blob-file', offset: 'x-wharf-blob-offset', length: 'x-wharf-blob-length' } as const;
-
-/** Response heads larger than this are refused (the facade's are a few hundred bytes). */
-export const MAX_HEAD_BYTES = 64 * 1024;
-
-/** Hop-by-hop headers, never passed on (RFC 9110 §7.6.1). */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
-
-/**
- * What the proxy sends upstream besides the client's own headers (a request body, when there
- * is one, follows as the client sent it, its Content-Length passed on).
- */
-export function requestHead(req: Request, res: Response, host: string, scheme: 'http' | 'https', handoff: boolean, version: '1.0' | '1.1' = '1.0'): string {
-  // HTTP/1.0: the answer is never chunked; its body ends with Content-Length or the connection.
-  const lines = [`${req.method} ${req.originalUrl} HTTP/${version}`];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!;
-    const lower = name.toLowerCase();
-    // `Expect: 100-continue` was answered by this server already; HTTP/1.0 has no such step.
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'expect' || lower.startsWith('x-forwarded-') || lower === 'x-request-id' || lower.startsWith('x-wharf-')) continue;
-    lines.push(`${name}: ${req.rawHeaders[i + 1]!}`);
-  }
-  const forwardedFor = [req.headers['x-forwarded-for'], req.socket?.remoteAddress].filter(Boolean).join(', ');
-  lines.push(`Host: ${host}`, `X-Forwarded-For: ${forwardedFor}`, `X-Forwarded-Proto: ${scheme}`, `X-Request-Id: ${requestIdOf(res)}`);
-  if (version === '1.0') lines.push('Connection: close');
-  if (req.headers.host) lines.push(`X-Forwarded-Host: ${req.headers.host}`);
-  if (handoff) lines.push('X-Wharf-Blob-Handoff: file');
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
-export interface ResponseHead {
-  status: number;
-  headers: [string, string][];
-}
-
-/** `HTTP/1.1 200 OK\r\nName: value\r\n…` (without the blank line); undefined when malformed. */
-export function parseHead(text: string): ResponseHead | undefined {
-  const [statusLine, ...lines] = text.split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine ?? '');
-  if (!status) return undefined;
-  const headers: [string, string][] = [];
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /\s/.test(line.slice(0, colon))) return undefined;
-    headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
-  }
-  return { status: Number(status[1]), headers };
-}
 
 /**
  * Blob downloads (GET `/v2/<name>/blobs/<digest>`) from registry-facade, after core has
@@ -142,32 +96,27 @@ export function blobDownload(options: BlobDownloadOptions) {
 
   function relay(req: Request, res: Response, handoff: boolean): void {
     const upstream: Socket = connect({ host: url.hostname, port });
-    let head: Buffer = Buffer.alloc(0);
     let connected = false;
     let handedOver = false;
-    let answered = false;
-    let remaining = Number.POSITIVE_INFINITY;
+    let finished = false;
 
     const fail = (reason: string, error?: Error): void => {
-      if (handedOver) return;
+      if (handedOver || finished) return;
       // A GET is sent again as it was; nothing of this attempt reached the client.
-      if (!answered && !res.headersSent && options.onFailedBeforeAnswer?.(req, res, error ?? new Error(reason), connected)) {
+      if (!answer.answered && !res.headersSent && options.onFailedBeforeAnswer?.(req, res, error ?? new Error(reason), connected)) {
         handedOver = true;
         upstream.destroy();
         return;
       }
+      finished = true;
       options.logger.warn('blob download from the registry failed', { reason, err: error, path: req.path });
       upstream.destroy();
-      if (!answered && !res.headersSent) {
-        answered = true;
-        res.status(502).json(toEnvelope(new ApiError('UNAVAILABLE', { message: 'registry-facade is unavailable, try again' })));
-      } else {
-        res.destroy();
-      }
+      if (!res.headersSent) res.status(502).json(toEnvelope(new ApiError('UNAVAILABLE', { message: 'registry-facade is unavailable, try again' })));
+      else res.destroy();
     };
 
     upstream.setTimeout(headTimeoutMs, () => {
-      if (!answered) fail('no response head in time');
+      if (!answer.answered) fail('no response head in time');
     });
     upstream.once('connect', () => {
       connected = true;
@@ -178,71 +127,32 @@ export function blobDownload(options: BlobDownloadOptions) {
     });
     res.on('close', () => upstream.destroy());
 
-    const onBody = (chunk: Buffer): void => {
-      const piece = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
-      remaining -= piece.length;
-      if (piece.length > 0 && !res.write(piece)) {
-        upstream.pause();
-        res.once('drain', () => upstream.resume());
-      }
-      if (remaining <= 0) {
+    const answer = relayRawAnswer(upstream, res, {
+      fail,
+      done: () => {
+        if (finished || handedOver) return;
+        finished = true;
         upstream.destroy();
         res.end();
-      }
-    };
-
-    upstream.on('data', (chunk: Buffer) => {
-      if (answered) {
-        onBody(chunk);
-        return;
-      }
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > MAX_HEAD_BYTES) fail('response head too large');
-        return;
-      }
-      const parsed = parseHead(head.subarray(0, end).toString('latin1'));
-      if (!parsed) {
-        fail('malformed response head');
-        return;
-      }
-      answered = true;
-      upstream.setTimeout(0);
-      const named = handoff ? handoffOf(parsed) : undefined;
-      if (named) {
-        upstream.destroy();
-        sendFile(res, parsed, named).then(
-          (sent) => {
-            if (!sent && !res.headersSent) relay(req, res, false); // read it through the facade instead
-          },
-          (error: Error) => fail('blob file send failed', error),
-        );
-        return;
-      }
-      res.status(parsed.status);
-      let chunked = false;
-      for (const [name, value] of parsed.headers) {
-        const lower = name.toLowerCase();
-        if (lower === 'transfer-encoding') chunked = true;
-        if (HOP_BY_HOP.has(lower)) continue;
-        if (lower === 'content-length') remaining = Number(value);
-        res.append(name, value);
-      }
-      if (chunked) {
-        // An HTTP/1.0 request is never answered chunked; a server that does is not followed.
-        fail('chunked response');
-        return;
-      }
-      if (parsed.status === 204 || parsed.status === 304) remaining = 0;
-      res.flushHeaders();
-      onBody(head.subarray(end + 4));
-    });
-    upstream.on('end', () => {
-      if (handedOver) return;
-      if (!answered) fail('connection closed before the response head');
-      else if (Number.isFinite(remaining) && remaining > 0) fail('connection closed before the whole body');
-      else res.end();
+      },
+      onHead: (parsed) => {
+        upstream.setTimeout(0);
+        const named = handoff ? handoffOf(parsed) : undefined;
+        if (named) {
+          upstream.destroy();
+          sendFile(res, parsed, named).then(
+            (sent) => {
+              if (!sent && !res.headersSent) relay(req, res, false); // read it through the facade instead
+            },
+            (error: Error) => fail('blob file send failed', error),
+          );
+          return false;
+        }
+        res.status(parsed.status);
+        for (const [name, value] of parsed.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) res.append(name, value);
+        res.flushHeaders();
+        return true;
+      },
     });
   }
 }

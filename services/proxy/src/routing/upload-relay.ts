@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { ApiError, toEnvelope } from '@wharf/errors';
 import type { Logger } from '@wharf/logging';
 import type { Balancer, UpstreamTarget } from './balancer.js';
-import { HOP_BY_HOP, MAX_HEAD_BYTES, parseHead, requestHead } from './blob-download.js';
+import { HOP_BY_HOP, relayRawAnswer, requestHead } from './raw-answer.js';
 
 export interface UploadRelayOptions {
   /** registry-facade's replicas. */
@@ -53,11 +53,8 @@ export function uploadRelay(options: UploadRelayOptions): (req: Request, res: Re
   function send(req: Request, res: Response, target: UpstreamTarget, tried: UpstreamTarget[]): void {
     tried.push(target);
     const upstream: Socket = connect({ host: target.hostname, port: target.port, noDelay: true });
-    let head: Buffer = Buffer.alloc(0);
     let connected = false;
-    let answered = false;
     let finished = false;
-    let remaining = Number.POSITIVE_INFINITY;
 
     const finish = (): void => {
       finished = true;
@@ -71,8 +68,7 @@ export function uploadRelay(options: UploadRelayOptions): (req: Request, res: Re
       options.logger.warn('upload relay to the registry failed', { reason, err: error, path: req.path });
       req.unpipe(upstream);
       upstream.destroy();
-      if (!answered && !res.headersSent) {
-        answered = true;
+      if (!answer.answered && !res.headersSent) {
         res.status(502).json(toEnvelope(new ApiError('UNAVAILABLE', { message: 'registry-facade is unavailable, try again' })));
       } else {
         res.destroy();
@@ -103,54 +99,19 @@ export function uploadRelay(options: UploadRelayOptions): (req: Request, res: Re
       upstream.destroy();
     });
 
-    const onBody = (chunk: Buffer): void => {
-      const piece = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
-      remaining -= piece.length;
-      if (piece.length > 0 && !res.write(piece)) {
-        upstream.pause();
-        res.once('drain', () => upstream.resume());
-      }
-      if (remaining <= 0) finish();
-    };
-
-    upstream.on('data', (chunk: Buffer) => {
-      if (finished) return;
-      if (answered) {
-        onBody(chunk);
-        return;
-      }
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > MAX_HEAD_BYTES) fail('response head too large');
-        return;
-      }
-      const parsed = parseHead(head.subarray(0, end).toString('latin1'));
-      if (!parsed) {
-        fail('malformed response head');
-        return;
-      }
-      if (parsed.headers.some(([name]) => name.toLowerCase() === 'transfer-encoding')) {
-        // The facade frames every answer with Content-Length; a server that does not is not followed.
-        fail('chunked response');
-        return;
-      }
-      answered = true;
-      res.status(parsed.status);
-      for (const [name, value] of parsed.headers) {
-        const lower = name.toLowerCase();
-        if (HOP_BY_HOP.has(lower)) continue;
-        if (lower === 'content-length') remaining = Number(value);
-        res.append(name, REWRITTEN.has(lower) ? options.rewrite(value) : value);
-      }
-      if (parsed.status === 204 || parsed.status === 304) remaining = 0;
-      onBody(head.subarray(end + 4));
-    });
-    upstream.on('end', () => {
-      if (finished) return;
-      if (!answered) fail('connection closed before the response head');
-      else if (Number.isFinite(remaining) && remaining > 0) fail('connection closed before the whole body');
-      else finish();
+    const answer = relayRawAnswer(upstream, res, {
+      fail,
+      done: () => {
+        if (!finished) finish();
+      },
+      onHead: (parsed) => {
+        res.status(parsed.status);
+        for (const [name, value] of parsed.headers) {
+          const lower = name.toLowerCase();
+          if (!HOP_BY_HOP.has(lower)) res.append(name, REWRITTEN.has(lower) ? options.rewrite(value) : value);
+        }
+        return true;
+      },
     });
   }
 }
