@@ -54,19 +54,17 @@
  *   BENCH_SETTLE_SECONDS  longest wait for the servers to go quiet after a phase (120)
  *   BENCH_KEEP=1        keep the temp directory (logs, storage) for a look afterwards
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestImage, type TestBlob } from '../packages/testing/dist/index.js';
 import { BlobPattern, newNonce } from './lib/blob-source.ts';
-import { calibrate, Cleanups, describeCeiling, ensureTestInfrastructure, intSetting, machine, mbps, runBench, syncDisks, tail, type Ceiling } from './lib/harness.ts';
+import { startWharfAndDistribution } from './lib/against-distribution.ts';
+import { calibrate, Cleanups, describeCeiling, ensureTestInfrastructure, intSetting, machine, mbps, runBench, syncDisks, type Ceiling } from './lib/harness.ts';
 import { BenchClient } from './lib/http-client.ts';
 import { deleteBlob, getRepeatedly, MANIFEST_ACCEPT, pullBlob, pushSmallBlob, pushStreamedBlob, putManifest, smallManifests } from './lib/operations.ts';
-import { processesNamed, processGroup, settle, startDistribution, watchCpu, type ProcessGroup } from './lib/registries.ts';
+import { settle, watchCpu, type ProcessGroup } from './lib/registries.ts';
 import { fixed, median, MIB, out, quantile, table } from './lib/report.ts';
-import { discoverTokenRealm, requestToken, startDistributionTokenService } from './lib/token-auth.ts';
-import { startWharf } from './lib/wharf.ts';
+import { discoverTokenRealm, requestToken } from './lib/token-auth.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -289,19 +287,13 @@ async function main(): Promise<void> {
   await ensureTestInfrastructure(ROOT);
 
   const workDir = cleanups.workDir('wharf-suite-bench-', settings.keep);
-  for (const name of ['wharf', 'distribution', 'token']) mkdirSync(join(workDir, name));
   out(`work dir ${workDir}\n\n`);
 
-  const adminPassword = `Bench-${randomBytes(6).toString('hex')}-A1`;
-  const wharf = await startWharf({ rootDir: ROOT, dir: join(workDir, 'wharf'), logLevel: settings.logLevel, adminPassword, registryRoute: settings.registryRoute });
-  cleanups.push(() => wharf.stop());
-  const tokens = await startDistributionTokenService(join(workDir, 'token'));
-  cleanups.push(() => tokens.stop());
-  const distribution = await startDistribution({ rootDir: ROOT, dir: join(workDir, 'distribution'), logLevel: settings.logLevel, tokenAuth: tokens.auth });
-  cleanups.push(() => distribution.stop());
-  const logs = [...wharf.services.map((s) => join(wharf.logDir, `${s.name}.log`)), distribution.logFile];
-  cleanups.push(() => {
-    if (process.exitCode) for (const log of logs) process.stderr.write(`--- last lines of ${log}\n${tail(log, 15)}\n`);
+  const { wharf, adminPassword, distribution, tokens, wharfGroups, distributionGroups } = await startWharfAndDistribution(cleanups, {
+    rootDir: ROOT,
+    workDir,
+    logLevel: settings.logLevel,
+    registryRoute: settings.registryRoute,
   });
   out(`wharf: proxy ${wharf.url}, registry-facade ${wharf.registryUrl}; ${wharf.services.map((s) => `${s.name} pid ${s.pid}`).join(', ')}\n`);
   out(`distribution ${distribution.url} (pid ${distribution.pid}), token realm ${tokens.auth.realm}\n`);
@@ -310,16 +302,11 @@ async function main(): Promise<void> {
   await wharf.admin.createProject(project);
   out(`project ${project} created with POST /api/v2.0/projects as admin\n`);
 
-  const wharfGroups = [
-    ...wharf.services.map((s) => processGroup(s.name, s.pid)).reverse(), // proxy, core, registry-facade
-    processesNamed('postgres backends', 'postgres', { titleIncludes: ` ${wharf.databaseName} ` }),
-    processesNamed('redis-server', 'redis-server', { shared: true }),
-  ];
   const adminCredentials = { username: 'admin', password: adminPassword };
   const targets = [
     newTarget('wharf via proxy', wharf.url, wharfGroups, adminCredentials, `${project}/via-proxy`),
     newTarget('facade direct', wharf.registryUrl, wharfGroups, adminCredentials, `${project}/direct`),
-    newTarget('distribution', distribution.url, [processGroup('docker-registry', distribution.pid)], { username: tokens.username, password: tokens.password }, `${project}/distribution`),
+    newTarget('distribution', distribution.url, distributionGroups, { username: tokens.username, password: tokens.password }, `${project}/distribution`),
   ];
   cleanups.push(() => {
     for (const target of targets) target.client.close();

@@ -40,19 +40,18 @@
  *   BENCH_KEEP=1          keep the temp directory (logs, storage)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createTestImage, type TestBlob } from '../packages/testing/dist/index.js';
 import { BlobPattern, newNonce } from './lib/blob-source.ts';
-import { Cleanups, ensureTestInfrastructure, intSetting, machine, mbps, runBench, syncDisks, tail } from './lib/harness.ts';
+import { startWharfAndDistribution } from './lib/against-distribution.ts';
+import { Cleanups, ensureTestInfrastructure, intSetting, machine, mbps, runBench, syncDisks } from './lib/harness.ts';
 import { BenchClient } from './lib/http-client.ts';
 import { MANIFEST_ACCEPT, pushChunkedBlob, pushSmallBlob, putManifest, smallManifests } from './lib/operations.ts';
-import { processesNamed, processGroup, settle, watchCpu, startDistribution, type ProcessGroup } from './lib/registries.ts';
+import { settle, watchCpu, type ProcessGroup } from './lib/registries.ts';
 import { fixed, median, MIB, out, table } from './lib/report.ts';
-import { discoverTokenRealm, requestToken, startDistributionTokenService } from './lib/token-auth.ts';
-import { startWharf } from './lib/wharf.ts';
+import { discoverTokenRealm, requestToken } from './lib/token-auth.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCENARIOS = ['get-tag', 'get-digest', 'head-tag', 'blob-pull', 'chunked-push'] as const;
@@ -272,36 +271,19 @@ async function main(): Promise<void> {
   );
   await ensureTestInfrastructure(ROOT);
   const workDir = cleanups.workDir('wharf-wrk-bench-', settings.keep);
-  for (const name of ['wharf', 'distribution', 'token']) mkdirSync(join(workDir, name));
   const scriptFile = join(workDir, 'wrk.lua');
   writeFileSync(scriptFile, WRK_SCRIPT);
-
-  const adminPassword = `Bench-${randomBytes(6).toString('hex')}-A1`;
-  const wharf = await startWharf({ rootDir: ROOT, dir: join(workDir, 'wharf'), logLevel: settings.logLevel, adminPassword });
-  cleanups.push(() => wharf.stop());
-  const tokens = await startDistributionTokenService(join(workDir, 'token'));
-  cleanups.push(() => tokens.stop());
-  const distribution = await startDistribution({ rootDir: ROOT, dir: join(workDir, 'distribution'), logLevel: settings.logLevel, tokenAuth: tokens.auth });
-  cleanups.push(() => distribution.stop());
-  const logs = [...wharf.services.map((s) => join(wharf.logDir, `${s.name}.log`)), distribution.logFile];
-  cleanups.push(() => {
-    if (process.exitCode) for (const log of logs) process.stderr.write(`--- last lines of ${log}\n${tail(log, 15)}\n`);
-  });
+  const { wharf, adminPassword, distribution, tokens, wharfGroups, distributionGroups } = await startWharfAndDistribution(cleanups, { rootDir: ROOT, workDir, logLevel: settings.logLevel });
   out(`wharf ${wharf.url}: ${wharf.services.map((s) => `${s.name} pid ${s.pid}`).join(', ')}\ndistribution ${distribution.url} (pid ${distribution.pid})\n`);
   await wharf.admin.createProject('bench');
 
-  const wharfGroups = [
-    ...wharf.services.map((s) => processGroup(s.name, s.pid)).reverse(),
-    processesNamed('postgres', 'postgres', { titleIncludes: ` ${wharf.databaseName} ` }),
-    processesNamed('redis', 'redis-server', { shared: true }),
-  ];
   const targets: Target[] = [
     { label: 'wharf', url: wharf.url, client: new BenchClient(wharf.url), groups: wharfGroups, credentials: { username: 'admin', password: adminPassword }, repository: 'bench/wrk', pushRepository: 'bench/push' },
     {
       label: 'distribution',
       url: distribution.url,
       client: new BenchClient(distribution.url),
-      groups: [processGroup('docker-registry', distribution.pid)],
+      groups: distributionGroups,
       credentials: { username: tokens.username, password: tokens.password },
       repository: 'bench/wrk',
       pushRepository: 'bench/push',
