@@ -1,4 +1,4 @@
-import type { ArtifactRecord } from '../../artifacts/artifact.store.js';
+import type { ArtifactRecord, TagRecord } from '../../artifacts/artifact.store.js';
 import type { AuditEntry } from '../../audit/audit.store.js';
 import type { RoleId } from '../../rbac/roles.js';
 import type { StoredRegistry } from '../../registries/registry-endpoint.store.js';
@@ -39,14 +39,8 @@ export interface RepositoryRow {
 /** An artifact as stored: its tags live in their own table. */
 export type ArtifactRow = Omit<ArtifactRecord, 'tags'>;
 
-export interface TagRow {
-  id: number;
-  repositoryId: number;
-  artifactId: number;
-  name: string;
-  pushTime: Date;
-  pullTime: Date | null;
-}
+/** A tag as stored, as the Pg store reads it. */
+export type TagRow = TagRecord;
 
 export interface AuditRow extends Required<Omit<AuditEntry, 'dedupeKey'>> {
   id: number;
