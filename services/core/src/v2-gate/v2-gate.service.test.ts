@@ -193,7 +193,7 @@ describe('V2GateService: prevent vulnerable images', () => {
   const decide = async (method: string, reference: string, metadata: Record<string, string>, digest?: string) => {
     const gate = gateWith(new Map([['t', await tokenFor('developer', repository)]]), metadata);
     return gate
-      .decide({ method, path: `/v2/${repository}/manifests/${reference}`, authorization: 'Bearer t', ...(digest ? { digest: async () => digest } : {}) })
+      .decide({ method, path: `/v2/${repository}/manifests/${reference}`, authorization: 'Bearer t', ...(digest ? { knownDigest: () => digest } : {}) })
       .then(() => 'allowed')
       .catch((error: ApiError) => error.code);
   };
@@ -204,7 +204,7 @@ describe('V2GateService: prevent vulnerable images', () => {
     expect(await decide('GET', 'latest', { prevent_vul: 'true', severity: 'high' }, VULNERABLE)).toBe('PROJECTPOLICYVIOLATION');
     // A tag the read cache does not know is resolved in the registry.
     const gate = gateWith(new Map([['t', await tokenFor('developer', repository)]]), { prevent_vul: 'true', severity: 'high' });
-    const unknown = await gate.decide({ method: 'GET', path: `/v2/${repository}/manifests/bad`, authorization: 'Bearer t', digest: async () => undefined }).catch((e: ApiError) => e.code);
+    const unknown = await gate.decide({ method: 'GET', path: `/v2/${repository}/manifests/bad`, authorization: 'Bearer t', knownDigest: () => undefined }).catch((e: ApiError) => e.code);
     expect(unknown).toBe('PROJECTPOLICYVIOLATION');
   });
 

@@ -57,8 +57,8 @@ export interface GateRequest {
   method: string;
   path: string;
   authorization?: string | undefined;
-  /** The digest of the manifest the request reads, when the caller already knows it (saves a lookup for prevent-vulnerable). */
-  digest?: () => Promise<string | undefined>;
+  /** What a tag points to when the caller knows it without asking the registry (core's read cache); undefined when it does not. */
+  knownDigest?: (repository: string, tag: string) => string | undefined;
 }
 
 /** The gate's yes: who asked, for what, and the route's handling. */
@@ -90,7 +90,7 @@ export class V2GateService {
       },
       'prevent-vulnerable': async ({ project, repository, reference, request }) => {
         if (project.metadata.prevent_vul !== 'true' || reference === undefined) return;
-        const digest = looksLikeDigest(reference) ? parseDigest(reference).value : ((await request.digest?.()) ?? (await this.#deps.resolveDigest(repository, reference)));
+        const digest = looksLikeDigest(reference) ? parseDigest(reference).value : (request.knownDigest?.(repository, reference) ?? (await this.#deps.resolveDigest(repository, reference)));
         if (!digest) return;
         try {
           await this.#deps.vulnerabilities.checkPull(project, digest);

@@ -231,10 +231,7 @@ export function v2Routes(deps: V2RoutesDeps) {
       method: req.method,
       path: req.path,
       authorization: req.headers.authorization,
-      digest: async () => {
-        const name = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.path);
-        return name ? deps.manifests.head(name[1]!, name[2]!)?.digest : undefined;
-      },
+      knownDigest: (repository, tag) => deps.manifests.head(repository, tag)?.digest,
     });
     switch (decision.route.handling) {
       case 'ping':
